@@ -1,0 +1,36 @@
+"""tallyrules: sourced numeric claims from news text, with a declarative rule language.
+
+>>> import tallyrules
+>>> engine = tallyrules.Engine.default()
+>>> for e in engine.extract("Officials said more than 6,000 fighters were killed."):
+...     print(e.kind, e.text)                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .engine import Engine, Explanation
+from .errors import InputError, PluginError, RuleError, RuleErrors, TallyrulesError
+from .hookspecs import hookimpl
+from .packs import Pack
+from .results import DocumentResult, Extraction, Span
+from .tokens import Token, tokenize
+
+__all__ = [
+    "DocumentResult",
+    "Engine",
+    "Explanation",
+    "Extraction",
+    "InputError",
+    "Pack",
+    "PluginError",
+    "RuleError",
+    "RuleErrors",
+    "Span",
+    "TallyrulesError",
+    "Token",
+    "__version__",
+    "hookimpl",
+    "tokenize",
+]

@@ -1,0 +1,446 @@
+"""Compile rule files into :class:`CompiledRules`: resolved, checked, ready to match.
+
+Compilation reads each file (and what it imports), builds its lexicons,
+resolves every ``@name`` and ``<name>``, rejects reference cycles, compiles
+each rule's pattern to RE2 and its ``yield``/``where`` expressions to closures.
+Every problem found is collected and raised together as :class:`RuleErrors`.
+
+Name resolution of ``@name``: a rule of that name in the same file, else in a
+file it imports, else every rule (of any loaded file) whose kind is ``name``.
+Lexicons ``<name>`` resolve in the same file, then in imported files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import re2
+
+from . import ast
+from .errors import RuleError, RuleErrors
+from .expressions import Evaluator, ExpressionCompiler
+from .functions import BUILTIN_FUNCTIONS, Function
+from .lexicons import Lexicon, build_lexicon, read_word_list
+from .patterns import EmitContext, Group, PatternEmitter
+from .syntax import parse
+
+RESERVED_FIELDS = frozenset({"kind", "rule", "start", "end", "text"})
+ROLES = ("rule", "fragment", "veto")
+REGEX_MEMORY = 64 << 20
+
+
+@attrs.frozen
+class RuleSource:
+    """A rule file to compile: its pack, the pack's root (imports stay inside) and its path.
+
+    ``text`` may hold the file's content directly (rules written in Python code);
+    then ``path`` only names it.
+    """
+
+    pack: str
+    root: Path
+    path: Path
+    text: str | None = None
+
+
+@attrs.frozen
+class CompiledRule:
+    """One rule, ready for the matcher."""
+
+    name: str  # qualified: pack.module.rule
+    short_name: str
+    role: str  # rule | fragment | veto
+    kind: str
+    layer: str
+    priority: int
+    order: int
+    doc: str
+    file: str
+    line: int
+    pattern_source: str
+    search: Any = attrs.field(eq=False, repr=False)  # re2 regex with boundaries
+    full: Any = attrs.field(eq=False, repr=False)  # re2 regex for fullmatch on a known span
+    groups: tuple[tuple[int, Group], ...] = attrs.field(eq=False, repr=False)  # (regex group index, group)
+    targets: Mapping[str, tuple[int, ...]] = attrs.field(eq=False, repr=False)  # group -> rule indexes
+    fields: tuple[tuple[str, Evaluator], ...] = attrs.field(eq=False, repr=False)
+    defaults: tuple[str, ...] = attrs.field(eq=False, repr=False)
+    where: Evaluator | None = attrs.field(eq=False, repr=False)
+    examples: tuple[ast.Example, ...] = attrs.field(eq=False, repr=False)
+    rejects: tuple[ast.Example, ...] = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Link:
+    """``link kinds to target.field``: the claims of a target result."""
+
+    kinds: frozenset[str]
+    target: str
+    field: str
+
+
+@attrs.frozen
+class CompiledRules:
+    """All rules of an engine, in evaluation order, with the links between kinds."""
+
+    rules: tuple[CompiledRule, ...]
+    links: tuple[Link, ...]
+    kinds: Mapping[str, tuple[str, ...]]
+    files: tuple[str, ...]
+
+    def by_name(self, name: str) -> CompiledRule | None:
+        """Find a rule by qualified name, or by unique short name."""
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        matches = [r for r in self.rules if r.short_name == name or r.name.endswith("." + name)]
+        return matches[0] if len(matches) == 1 else None
+
+
+@attrs.define
+class _Unit:
+    """A loaded rule file during compilation."""
+
+    source: RuleSource
+    module: str
+    tree: ast.RuleFile
+    imports: list[_Unit] = attrs.Factory(list)
+    lexicons: dict[str, Lexicon] = attrs.Factory(dict)
+    rules: dict[str, ast.RuleDef] = attrs.Factory(dict)
+
+
+def _error(message: str, at: ast.Location, hint: str = "") -> RuleError:
+    return RuleError(message, file=at.file, line=at.line, column=at.column, hint=hint)
+
+
+def _module_name(source: RuleSource) -> str:
+    try:
+        relative = source.path.relative_to(source.root)
+    except ValueError:
+        relative = Path(source.path.name)
+    parts = [*relative.parts[:-1], relative.stem]
+    return ".".join([source.pack, *parts]) if source.pack else ".".join(parts)
+
+
+class _Compilation:
+    def __init__(self, sources: Iterable[RuleSource], functions: Mapping[str, Function]) -> None:
+        self.functions = {**BUILTIN_FUNCTIONS, **functions}
+        self.errors: list[RuleError] = []
+        self.units: dict[Path, _Unit] = {}
+        self.order: list[_Unit] = []
+        for source in sources:
+            self._load(source, None)
+
+    # ---- loading --------------------------------------------------------
+    def _load(self, source: RuleSource, at: ast.Location | None) -> _Unit | None:
+        key = source.path.resolve() if source.text is None else source.path
+        if key in self.units:
+            return self.units[key]
+        if source.text is None:
+            try:
+                text = source.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                message = f"cannot read rule file {source.path}: {error}"
+                self.errors.append(_error(message, at) if at else RuleError(message, file=str(source.path)))
+                return None
+        else:
+            text = source.text
+        try:
+            tree = parse(text, str(source.path))
+        except RuleErrors as errors:
+            self._add_source_lines(errors.errors, text)
+            self.errors.extend(errors.errors)
+            return None
+        unit = _Unit(source, _module_name(source), tree)
+        self.units[key] = unit
+        for item in tree.imports:
+            imported = self._import(unit, item)
+            if imported is not None:
+                unit.imports.append(imported)
+        self.order.append(unit)
+        self._lexicons(unit)
+        for rule in tree.rules:
+            if rule.name in unit.rules:
+                self.errors.append(_error(f"duplicate rule name {rule.name!r}", rule.at,
+                                          hint=f"first defined on line {unit.rules[rule.name].at.line}"))
+                continue
+            unit.rules[rule.name] = rule
+        return unit
+
+    def _import(self, unit: _Unit, item: ast.Import) -> _Unit | None:
+        target = self._inside_root(unit, item.path, item.at)
+        if target is None:
+            return None
+        if unit.source.text is not None and not target.exists():
+            self.errors.append(_error(f"cannot import {item.path!r}: no such file", item.at))
+            return None
+        return self._load(RuleSource(unit.source.pack, unit.source.root, target), item.at)
+
+    def _inside_root(self, unit: _Unit, relative: str, at: ast.Location) -> Path | None:
+        target = (unit.source.path.parent / relative).resolve()
+        root = unit.source.root.resolve()
+        if target != root and root not in target.parents:
+            self.errors.append(_error(f"{relative!r} is outside the pack root {root}", at,
+                                      hint="imports and lexicon files must stay inside the pack's folder"))
+            return None
+        return target
+
+    def _lexicons(self, unit: _Unit) -> None:
+        for definition in unit.tree.lexicons:
+            if definition.name in unit.lexicons:
+                self.errors.append(_error(f"duplicate lexicon name {definition.name!r}", definition.at))
+                continue
+            if definition.entries is not None:
+                entries = list(definition.entries)
+            else:
+                path = self._inside_root(unit, definition.path or "", definition.at)
+                if path is None:
+                    continue
+                try:
+                    entries = read_word_list(path)
+                except (OSError, UnicodeDecodeError) as error:
+                    self.errors.append(_error(f"cannot read lexicon file {definition.path!r}: {error}", definition.at))
+                    continue
+            unit.lexicons[definition.name] = build_lexicon(definition.name, definition.cased, entries)
+
+    @staticmethod
+    def _add_source_lines(errors: list[RuleError], text: str) -> None:
+        lines = text.splitlines()
+        for error in errors:
+            if not error.source_line and 0 < error.line <= len(lines):
+                error.source_line = lines[error.line - 1]
+
+    # ---- resolution -----------------------------------------------------
+    def resolve_all(self) -> CompiledRules:
+        self.kinds = self._kind_schemas()
+        self.rule_list: list[tuple[_Unit, ast.RuleDef]] = [(u, r) for u in self.order for r in u.rules.values()]
+        self.index = {(id(u), r.name): i for i, (u, r) in enumerate(self.rule_list)}
+        self.by_kind: dict[str, list[int]] = {}
+        for i, (_unit, rule) in enumerate(self.rule_list):
+            if rule.kind:
+                self.by_kind.setdefault(rule.kind, []).append(i)
+        self.references = [self._references(u, r) for u, r in self.rule_list]
+        self._check_cycles()
+        self.inline_cache: dict[tuple[int, bool, bool], str] = {}
+        self.emitting: set[int] = set()
+        compiled = []
+        for i, (unit, rule) in enumerate(self.rule_list):
+            result = self._compile_rule(i, unit, rule)
+            if result is not None:
+                compiled.append(result)
+        links = self._links()
+        if self.errors:
+            raise RuleErrors(self.errors)
+        return CompiledRules(tuple(compiled), links, self.kinds, tuple(str(u.source.path) for u in self.order))
+
+    def _kind_schemas(self) -> dict[str, tuple[str, ...]]:
+        kinds: dict[str, tuple[str, ...]] = {}
+        self.kind_layers: dict[str, str] = {}
+        for unit in self.order:
+            for kind in unit.tree.kinds:
+                if kind.name in kinds and kinds[kind.name] != kind.fields:
+                    self.errors.append(_error(f"kind {kind.name!r} is declared twice with different fields", kind.at))
+                    continue
+                bad = RESERVED_FIELDS.intersection(kind.fields)
+                if bad:
+                    self.errors.append(_error(f"kind {kind.name!r} declares reserved field(s) {sorted(bad)}", kind.at))
+                kinds[kind.name] = kind.fields
+                if kind.layer:
+                    self.kind_layers[kind.name] = kind.layer
+        return kinds
+
+    def _targets(self, unit: _Unit, name: str, at: ast.Location) -> list[int]:
+        if name in unit.rules:
+            return [self.index[(id(unit), name)]]
+        found = [imp for imp in unit.imports if name in imp.rules]
+        if len(found) > 1:
+            files = ", ".join(str(u.source.path.name) for u in found)
+            raise _error(f"@{name} is ambiguous: defined in {files}", at)
+        if found:
+            return [self.index[(id(found[0]), name)]]
+        if name in self.by_kind:
+            return sorted(self.by_kind[name], key=lambda i: (-self.rule_list[i][1].priority, i))
+        raise _error(f"undefined rule or kind @{name}", at, hint="import the file that defines it, or check the spelling")
+
+    def _references(self, unit: _Unit, rule: ast.RuleDef) -> list[tuple[str, ast.Location, list[int]]]:
+        found: list[tuple[str, ast.Location, list[int]]] = []
+        stack: list[Any] = [rule.pattern] if rule.pattern is not None else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.RuleRef):
+                try:
+                    found.append((node.name, node.at, self._targets(unit, node.name, node.at)))
+                except RuleError as error:
+                    self.errors.append(error)
+            elif isinstance(node, (ast.Sequence, ast.Glued)):
+                stack.extend(node.items)
+            elif isinstance(node, ast.Alternation):
+                stack.extend(node.options)
+            elif isinstance(node, (ast.Repeat, ast.Capture)):
+                stack.append(node.item)
+        return found
+
+    def _check_cycles(self) -> None:
+        state = [0] * len(self.rule_list)  # 0 new, 1 on the path, 2 done
+        self.cyclic: set[int] = set()
+        for start in range(len(self.rule_list)):
+            if state[start]:
+                continue
+            path: list[int] = []
+            stack: list[tuple[int, int]] = [(start, 0)]
+            while stack:
+                node, edge = stack.pop()
+                if edge == 0:
+                    state[node] = 1
+                    path.append(node)
+                targets = [(t, name, at) for name, at, ts in self.references[node] for t in ts]
+                if edge < len(targets):
+                    stack.append((node, edge + 1))
+                    target, name, at = targets[edge]
+                    if state[target] == 1:
+                        cycle = path[path.index(target):] + [target]
+                        names = " -> ".join(self.rule_list[i][1].name for i in cycle)
+                        self.errors.append(_error(f"reference cycle: {names}", at,
+                                                  hint="a rule cannot refer to itself, directly or through others"))
+                        self.cyclic.update(cycle)
+                    elif state[target] == 0:
+                        stack.append((target, 0))
+                else:
+                    state[node] = 2
+                    path.pop()
+
+    # ---- compiling one rule ---------------------------------------------
+    def _lexicon_in(self, unit: _Unit) -> Any:
+        def resolve(name: str, at: ast.Location) -> Lexicon:
+            if name in unit.lexicons:
+                return unit.lexicons[name]
+            for imported in unit.imports:
+                if name in imported.lexicons:
+                    return imported.lexicons[name]
+            raise _error(f"undefined lexicon <{name}>", at, hint="define it with `lexicon NAME = {...}` or import its file")
+        return resolve
+
+    def _emitter(self, unit: _Unit) -> PatternEmitter:
+        def inline(name: str, at: ast.Location, glued_left: bool, glued_right: bool) -> str:
+            targets = self._targets(unit, name, at)
+            codes = [self._inline_rule(t, glued_left, glued_right) for t in targets]
+            return codes[0] if len(codes) == 1 else "(?:" + "|".join(codes) + ")"
+        return PatternEmitter(self._lexicon_in(unit), inline)
+
+    def _inline_rule(self, index: int, glued_left: bool, glued_right: bool) -> str:
+        key = (index, glued_left, glued_right)
+        if key not in self.inline_cache:
+            if index in self.cyclic:
+                raise RuleError("reference cycle")  # reported once, at the reference
+            unit, rule = self.rule_list[index]
+            if rule.pattern is None:
+                raise _error(f"rule {rule.name!r} has no match clause", rule.at)
+            code = self._emitter(unit).emit(rule.pattern, EmitContext(with_groups=False), glued_left, glued_right)
+            self.inline_cache[key] = code
+        return self.inline_cache[key]
+
+    def _compile_rule(self, index: int, unit: _Unit, rule: ast.RuleDef) -> CompiledRule | None:
+        errors_before = len(self.errors)
+        if rule.pattern is None:
+            self.errors.append(_error(f"rule {rule.name!r} has no match clause", rule.at,
+                                      hint='add `match ...`, e.g. match NUM "fighters"'))
+            return None
+        if index in self.cyclic:
+            return None
+        kind = rule.kind or rule.name
+        if rule.role == "veto" and not (rule.layer or self.kind_layers.get(kind) or rule.kind):
+            self.errors.append(_error("a veto needs a kind or a layer to act in", rule.at))
+        search_context = EmitContext(with_groups=True)
+        full_context = EmitContext(with_groups=True)
+        try:
+            emitter = self._emitter(unit)
+            search_code = emitter.emit(rule.pattern, search_context)
+            full_code = emitter.emit(rule.pattern, full_context, True, True)
+        except RuleError as error:
+            self.errors.append(error)
+            return None
+        search = self._regex(search_code, rule)
+        full = self._regex(full_code, rule)
+        captures = {g.capture for g in search_context.groups if g.capture}
+        expressions = ExpressionCompiler(captures, self._lexicon_in(unit), self.functions)
+        fields: list[tuple[str, Evaluator]] = []
+        schema = self.kinds.get(kind)
+        for name, expr in rule.fields:
+            if name in RESERVED_FIELDS:
+                self.errors.append(_error(f"{name!r} is set by the engine and cannot be yielded", expr.at))
+                continue
+            if schema is not None and name not in schema:
+                self.errors.append(_error(f"kind {kind!r} has no field {name!r}", expr.at,
+                                          hint=f"its fields are: {', '.join(schema)}"))
+                continue
+            try:
+                fields.append((name, expressions.compile(expr)))
+            except RuleError as error:
+                self.errors.append(error)
+        where = None
+        if rule.where is not None:
+            try:
+                where = expressions.compile(rule.where)
+            except RuleError as error:
+                self.errors.append(error)
+        if len(self.errors) > errors_before or search is None or full is None:
+            return None
+        targets: dict[str, tuple[int, ...]] = {}
+        for group in search_context.groups:
+            if group.reference is not None:
+                targets[group.name] = tuple(self._targets(unit, group.reference, rule.at))
+        return CompiledRule(
+            name=f"{unit.module}.{rule.name}",
+            short_name=rule.name,
+            role=rule.role,
+            kind=kind,
+            layer=rule.layer or self.kind_layers.get(kind) or kind,
+            priority=rule.priority,
+            order=index,
+            doc=rule.doc,
+            file=str(unit.source.path),
+            line=rule.at.line,
+            pattern_source=search_code,
+            search=search,
+            full=full,
+            groups=tuple((search.groupindex[g.name], g) for g in search_context.groups),
+            targets=targets,
+            fields=tuple(fields),
+            defaults=tuple(schema) if schema else (),
+            where=where,
+            examples=rule.examples,
+            rejects=rule.rejects,
+        )
+
+    def _regex(self, code: str, rule: ast.RuleDef) -> Any:
+        options = re2.Options()
+        options.longest_match = True
+        options.max_mem = REGEX_MEMORY
+        try:
+            return re2.compile(code, options)
+        except re2.error as error:
+            self.errors.append(_error(f"rule {rule.name!r} does not compile: {error}", rule.at,
+                                      hint="the pattern (with everything it references) may be too large"))
+            return None
+
+    def _links(self) -> tuple[Link, ...]:
+        links = []
+        for unit in self.order:
+            for link in unit.tree.links:
+                links.append(Link(frozenset(link.kinds), link.target, link.field))
+        return tuple(links)
+
+
+def compile_rules(sources: Iterable[RuleSource], functions: Mapping[str, Function] | None = None) -> CompiledRules:
+    """Compile rule files (and everything they import); raise :class:`RuleErrors` on any problem."""
+    compilation = _Compilation(sources, functions or {})
+    if compilation.errors:
+        # keep going to find the errors of the files that did parse
+        try:
+            compilation.resolve_all()
+        except RuleErrors:
+            pass
+        raise RuleErrors(compilation.errors)
+    return compilation.resolve_all()

@@ -1,0 +1,180 @@
+"""The front door: :class:`Engine` compiles rule packs and extracts from text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .compiler import CompiledRule, CompiledRules, RuleSource, compile_rules
+from .errors import PluginError, TallyrulesError
+from .matcher import Matcher, RuleFailed
+from .packs import Pack, Plugins, load_plugins
+from .results import DocumentResult, Extraction
+
+Document = str | tuple[Any, str] | Mapping[str, Any]
+
+
+def sources_from_paths(paths: Iterable[str | Path]) -> list[RuleSource]:
+    """Rule files for user paths: a folder gives every ``.rules`` file below it."""
+    sources: list[RuleSource] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            sources.extend(RuleSource("", path, p) for p in sorted(path.rglob("*.rules")))
+        else:
+            sources.append(RuleSource("", path.parent, path))
+    return sources
+
+
+@attrs.frozen
+class Explanation:
+    """Why an extraction exists: the rule that fired, its documentation and the matches it used."""
+
+    extraction: Extraction
+    rule: CompiledRule | None
+    parts: tuple[Explanation, ...]
+
+    def format(self, depth: int = 0) -> str:
+        """A readable tree, one line per rule."""
+        pad = "  " * depth
+        where = f" ({self.rule.file}:{self.rule.line})" if self.rule else ""
+        lines = [f"{pad}{self.extraction.kind} {self.extraction.text!r} [{self.extraction.start}:{self.extraction.end}] "
+                 f"by {self.extraction.rule}{where}"]
+        if self.rule and self.rule.doc:
+            lines.append(f"{pad}  \u2014 {self.rule.doc}")
+        fields = {k: v for k, v in self.extraction.to_dict(nested=True).items() if k not in ("start", "end", "text")}
+        if fields:
+            lines.append(f"{pad}  fields: {fields}")
+        lines.extend(part.format(depth + 1) for part in self.parts)
+        return "\n".join(lines)
+
+
+class Engine:
+    """Compiled rules, ready to extract.
+
+    >>> engine = Engine.default()                       # every installed pack
+    >>> [e.text for e in engine.extract("Officials said 6,000 fighters died.") if e.kind == "quantity"]
+    ['6,000 fighters']
+    """
+
+    def __init__(
+        self,
+        packs: Sequence[str] | None = None,
+        exclude: Sequence[str] = (),
+        paths: Sequence[str | Path] = (),
+        plugins: Sequence[Any] = (),
+        skip_broken: bool = False,
+        use_installed: bool = True,
+        texts: Mapping[str, str] | None = None,
+    ) -> None:
+        """Compile the installed packs (``packs`` selects, ``exclude`` leaves out) plus rule files at ``paths``.
+
+        ``plugins`` are extra plugin objects (modules or instances with hooks);
+        ``texts`` maps names to rule-file text written in code.
+        :raises RuleErrors: a rule file is wrong.  :raises PluginError: a plugin is.
+        """
+        self._args = dict(packs=packs, exclude=tuple(exclude), paths=tuple(str(p) for p in paths),
+                          plugins=tuple(plugins), skip_broken=skip_broken, use_installed=use_installed,
+                          texts=dict(texts or {}))
+        found: Plugins = load_plugins(plugins, skip_broken=skip_broken, use_entry_points=use_installed)
+        available = {p.name: p for p in found.packs}
+        unknown = [n for n in [*(packs or ()), *exclude] if n not in available]
+        if unknown:
+            raise PluginError(f"no installed pack named {', '.join(map(repr, unknown))}; "
+                              f"installed: {', '.join(available) or 'none'}")
+        chosen = [p for p in found.packs if (packs is None or p.name in packs) and p.name not in exclude]
+        self.packs: tuple[Pack, ...] = tuple(chosen)
+        self.skipped_plugins = found.skipped
+        sources = [s for pack in chosen for s in pack.sources()]
+        sources += sources_from_paths(paths)
+        sources += [RuleSource("", Path("."), Path(name), text) for name, text in (texts or {}).items()]
+        self.compiled: CompiledRules = compile_rules(sources, found.functions)
+        self._postprocessors = found.postprocessors
+        self._matcher = Matcher(self.compiled)
+
+    # ---- constructors ---------------------------------------------------
+    @classmethod
+    def default(cls, **options: Any) -> Engine:
+        """Every installed pack (core and plugins)."""
+        return cls(**options)
+
+    @classmethod
+    def from_paths(cls, *paths: str | Path, with_packs: bool | Sequence[str] = False, **options: Any) -> Engine:
+        """Your own rule files or folders; ``with_packs=True`` (or a list of names) adds installed packs."""
+        if with_packs is True:
+            return cls(paths=paths, **options)
+        if with_packs:
+            return cls(packs=list(with_packs), paths=paths, **options)
+        return cls(packs=[], paths=paths, **options)
+
+    @classmethod
+    def from_text(cls, text: str, name: str = "inline.rules", with_packs: bool = False, **options: Any) -> Engine:
+        """Rules written as a string (handy in tests and notebooks)."""
+        return cls(packs=None if with_packs else [], texts={name: text}, **options)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # RE2 programs cannot be pickled; a worker recompiles from the same inputs.
+        return (_rebuild, (self._args,))
+
+    # ---- extraction -----------------------------------------------------
+    @property
+    def rules(self) -> tuple[CompiledRule, ...]:
+        """Every compiled rule, in evaluation order."""
+        return self.compiled.rules
+
+    def extract(self, text: str) -> list[Extraction]:
+        """The extractions of one text, in document order."""
+        if not isinstance(text, str):
+            raise TypeError(f"extract() needs a str, not {type(text).__name__}")
+        results = self._matcher.run(text)
+        for postprocess in self._postprocessors:
+            changed = postprocess(text=text, extractions=results)
+            if changed is not None:
+                results = list(changed)
+        return results
+
+    def extract_document(self, text: str, id: Any = None) -> DocumentResult:
+        """Like :meth:`extract`, but a failure becomes the result's ``error`` instead of an exception."""
+        try:
+            return DocumentResult(id, tuple(self.extract(text)))
+        except (RuleFailed, TallyrulesError, RecursionError, MemoryError) as error:
+            return DocumentResult(id, (), f"{type(error).__name__}: {error}")
+
+    def extract_many(self, documents: Iterable[Document], id_field: str = "id",
+                     text_field: str = "text") -> Iterator[DocumentResult]:
+        """Stream results for many documents, in input order.
+
+        A document is a string (its id is its position), an ``(id, text)`` pair,
+        or a mapping with ``id_field`` and ``text_field``.
+        """
+        for position, document in enumerate(documents):
+            if isinstance(document, str):
+                yield self.extract_document(document, position)
+            elif isinstance(document, tuple):
+                yield self.extract_document(document[1], document[0])
+            else:
+                text = document.get(text_field)
+                doc_id = document.get(id_field, position)
+                if not isinstance(text, str):
+                    yield DocumentResult(doc_id, (), f"InputError: no string field {text_field!r}")
+                else:
+                    yield self.extract_document(text, doc_id)
+
+    def explain(self, text: str) -> list[Explanation]:
+        """For each extraction of ``text``, the tree of rules that produced it."""
+        return [self._explain(e) for e in self.extract(text)]
+
+    def _explain(self, extraction: Extraction) -> Explanation:
+        return Explanation(extraction, self.compiled.by_name(extraction.rule),
+                           tuple(self._explain(p) for p in extraction.parts))
+
+    def run_with_vetoes(self, text: str) -> list[Extraction]:
+        """Extractions including the vetoes that won (for testing veto rules)."""
+        return self._matcher.run(text, include_vetoes=True)
+
+
+def _rebuild(args: dict[str, Any]) -> Engine:
+    return Engine(**args)

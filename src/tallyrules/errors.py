@@ -1,0 +1,69 @@
+"""Every error type tallyrules raises, in one place.
+
+Rule authors see :class:`RuleError` (one located problem in a rule file) and
+:class:`RuleErrors` (all the problems found in one compile run).  Plugins that
+fail to load raise :class:`PluginError`; documents that cannot be read become
+:class:`InputError` records in the output instead of stopping a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+
+@attrs.define(auto_exc=True, eq=False)
+class TallyrulesError(Exception):
+    """Base class of every error raised by tallyrules."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@attrs.define(auto_exc=True, eq=False)
+class RuleError(TallyrulesError):
+    """A located problem in a rule file: syntax, an unknown name, a cycle...
+
+    ``file``, ``line`` and ``column`` (1-based) say where; ``source_line`` is the
+    text of that line so the error can be shown with a caret under the column.
+    """
+
+    file: str = "<rules>"
+    line: int = 0
+    column: int = 0
+    source_line: str = ""
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
+        text = f"{where}: error: {self.message}"
+        if self.source_line:
+            caret = " " * (max(self.column, 1) - 1) + "^"
+            text += f"\n    {self.source_line}\n    {caret}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class RuleErrors(TallyrulesError):
+    """All the rule errors found in one compile run, reported together."""
+
+    def __init__(self, errors: Iterable[RuleError]) -> None:
+        self.errors: list[RuleError] = list(errors)
+        count = len(self.errors)
+        summary = f"{count} error{'s' if count != 1 else ''} in rule files"
+        super().__init__(summary)
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors) + f"\n{self.message}"
+
+
+class PluginError(TallyrulesError):
+    """A plugin failed to load or answered a hook wrongly; the message names it."""
+
+
+class InputError(TallyrulesError):
+    """A document could not be read (bad JSON, missing text field, not UTF-8...)."""

@@ -1,0 +1,177 @@
+"""The sandboxed expression language of ``yield`` and ``where`` clauses.
+
+Expressions are compiled once into nested Python closures; evaluating one
+touches only the captures of a match, lexicon values and registered functions.
+There is no ``eval``, no attribute access on Python objects (``x.name`` reads a
+span's ``start``/``end``/``text`` or a referenced match's field), and no way to
+reach the interpreter.  Arithmetic is null-propagating: a null or non-number
+operand gives null instead of an error.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import ast
+from .errors import RuleError
+from .functions import Function
+from .lexicons import Lexicon
+from .results import Extraction, Span
+
+Env = Mapping[str, Any]
+Evaluator = Callable[[Env], Any]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _arith(op: str, left: Any, right: Any) -> Any:
+    if op == "+" and isinstance(left, str) and isinstance(right, str):
+        return left + right
+    if not (_is_number(left) and _is_number(right)):
+        return None
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
+        return left * right
+    if right == 0:
+        return None
+    return left / right
+
+
+def _compare(op: str, left: Any, right: Any) -> bool:
+    if op == "==":
+        return bool(left == right)
+    if op == "!=":
+        return bool(left != right)
+    if not ((_is_number(left) and _is_number(right)) or (isinstance(left, str) and isinstance(right, str))):
+        return False
+    if op == "<":
+        return bool(left < right)
+    if op == "<=":
+        return bool(left <= right)
+    if op == ">":
+        return bool(left > right)
+    return bool(left >= right)
+
+
+def get_attribute(value: Any, name: str) -> Any:
+    """``value.name``: a span's start/end/text, or a field of a referenced match."""
+    if isinstance(value, Extraction):
+        if name in ("start", "end", "text", "kind", "rule"):
+            return getattr(value, name)
+        return value.fields.get(name)
+    if isinstance(value, Span):
+        return getattr(value, name) if name in ("start", "end", "text") else None
+    if isinstance(value, Mapping):
+        return value.get(name)
+    return None
+
+
+def _truth(value: Any) -> bool:
+    return value is not None and value is not False and value != "" and value != 0
+
+
+class ExpressionCompiler:
+    """Compile expressions of one rule, checking names, lexicons and functions."""
+
+    def __init__(
+        self,
+        captures: set[str],
+        lexicon: Callable[[str, ast.Location], Lexicon],
+        functions: Mapping[str, Function],
+    ) -> None:
+        self.captures = captures
+        self.lexicon = lexicon
+        self.functions = functions
+
+    def compile(self, node: ast.Expr) -> Evaluator:
+        try:
+            return self._compile(node)
+        except RecursionError:
+            raise RuleError("expression is nested too deeply", file=node.at.file, line=node.at.line,
+                            column=node.at.column) from None
+
+    def _compile(self, node: ast.Expr) -> Evaluator:
+        if isinstance(node, ast.Const):
+            constant = node.value
+            return lambda env: constant
+        if isinstance(node, ast.Name):
+            if node.name not in self.captures:
+                known = ", ".join(sorted(self.captures)) or "none"
+                raise RuleError(f"unknown name {node.name!r} (this rule's captures: {known})",
+                                file=node.at.file, line=node.at.line, column=node.at.column,
+                                hint='strings are quoted: "text"')
+            key = node.name
+            return lambda env: env.get(key)
+        if isinstance(node, ast.LexiconValue):
+            lexicon = self.lexicon(node.name, node.at)
+            return lambda env: lexicon
+        if isinstance(node, ast.Attribute):
+            base = self._compile(node.base)
+            attribute = node.name
+            return lambda env: get_attribute(base(env), attribute)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Unary):
+            operand = self._compile(node.operand)
+            if node.op == "not":
+                return lambda env: not _truth(operand(env))
+            return lambda env: _arith("-", 0, operand(env))
+        if isinstance(node, ast.Binary):
+            return self._binary(node)
+        if isinstance(node, ast.IfElse):
+            condition, then, otherwise = (self._compile(n) for n in (node.condition, node.then, node.otherwise))
+            return lambda env: then(env) if _truth(condition(env)) else otherwise(env)
+        raise RuleError(f"unsupported expression {type(node).__name__}", file=node.at.file,
+                        line=node.at.line, column=node.at.column)
+
+    def _binary(self, node: ast.Binary) -> Evaluator:
+        left, right = self._compile(node.left), self._compile(node.right)
+        op = node.op
+        if op == "and":
+            return lambda env: _truth(left(env)) and _truth(right(env))
+        if op == "or":
+            def either(env: Env) -> Any:
+                value = left(env)
+                return value if _truth(value) else right(env)
+            return either
+        if op in ("==", "!=", "<", "<=", ">", ">="):
+            return lambda env: _compare(op, left(env), right(env))
+        return lambda env: _arith(op, left(env), right(env))
+
+    def _call(self, node: ast.Call) -> Evaluator:
+        function = self.functions.get(node.function)
+        if function is None:
+            known = ", ".join(sorted(self.functions))
+            raise RuleError(f"unknown function {node.function!r}", file=node.at.file, line=node.at.line,
+                            column=node.at.column, hint=f"functions are: {known}")
+        try:
+            inspect.signature(function).bind(*node.args)
+        except TypeError as error:
+            raise RuleError(f"wrong arguments for {node.function}(): {error}", file=node.at.file,
+                            line=node.at.line, column=node.at.column) from None
+        except ValueError:  # builtins without a signature: checked when called
+            pass
+        args = [self._compile(a) for a in node.args]
+        name = node.function
+
+        def call(env: Env) -> Any:
+            try:
+                return function(*(a(env) for a in args))
+            except Exception as error:  # a plugin function failed: say which, keep going
+                raise FunctionFailed(name, error) from error
+
+        return call
+
+
+class FunctionFailed(Exception):
+    """A function called from a rule raised; the matcher reports it with the rule's name."""
+
+    def __init__(self, function: str, error: Exception) -> None:
+        super().__init__(f"function {function}() failed: {type(error).__name__}: {error}")

@@ -1,0 +1,77 @@
+"""Lexicons: word sets with optional values, from a rule file or a word-list file.
+
+A word-list file has one entry a line; ``#`` starts a comment; an entry may be
+followed by a tab and a value (a JSON number, string, true/false/null, or bare
+text).  Entries of several words match with any whitespace between the words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import attrs
+
+_FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-", "‑": "-", "–": "-", "\u00a0": " "})
+
+
+def normalize_key(text: str, cased: bool = False) -> str:
+    """The form in which a lexicon stores and looks up an entry."""
+    text = unicodedata.normalize("NFC", text).translate(_FOLD)
+    text = " ".join(text.split())
+    return text if cased else text.lower()
+
+
+@attrs.frozen
+class Lexicon:
+    """A compiled lexicon: entries in file order and their values by normalized key."""
+
+    name: str
+    cased: bool
+    entries: tuple[str, ...]
+    values: dict[str, object] = attrs.field(eq=False)
+
+    def lookup(self, text: str, default: object = None) -> object:
+        """The value stored for ``text``, or ``default`` when it is not an entry."""
+        return self.values.get(normalize_key(text, self.cased), default)
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and normalize_key(text, self.cased) in self.values
+
+
+def build_lexicon(name: str, cased: bool, entries: list[tuple[str, object]]) -> Lexicon:
+    """Make a :class:`Lexicon`; an entry without a value maps to its own text."""
+    values: dict[str, object] = {}
+    ordered: list[str] = []
+    for entry, value in entries:
+        key = normalize_key(entry, cased)
+        if not key:
+            continue
+        if key not in values:
+            ordered.append(" ".join(entry.split()))
+        values[key] = entry if value is None else value
+    return Lexicon(name, cased, tuple(ordered), values)
+
+
+def _parse_value(raw: str) -> object:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def read_word_list(path: Path) -> list[tuple[str, object]]:
+    """Read a word-list file; raises OSError or UnicodeDecodeError when unreadable."""
+    entries: list[tuple[str, object]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", line).rstrip()
+        if not line.strip():
+            continue
+        entry, _, value = line.partition("\t")
+        entries.append((entry.strip(), _parse_value(value)))
+    return entries

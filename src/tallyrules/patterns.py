@@ -1,0 +1,315 @@
+"""Compile token patterns into RE2 regular expressions over the raw text.
+
+Why RE2: it runs in time linear in the input for every regular expression (it
+builds automata; it never backtracks), so no pattern a rule author writes can
+make matching blow up.  The price is no look-around and no back-references,
+which the rule language does not offer.
+
+How a pattern becomes a regex:
+
+* every token element becomes a regex of that token, with a word boundary on
+  each edge that is a word character (so ``"more" "than"`` cannot match inside
+  "furthermore"), unless the edge is glued to its neighbour with ``~``;
+* elements in a sequence are joined by :data:`tokens.GAP` (optional
+  whitespace, at most one line break);
+* ``@name`` is replaced by the patterns of the rules it names (inlining), so a
+  cascade is one automaton; the compiler rejects reference cycles first;
+* captures become named groups ``g1, g2, ...`` and references ``r1, r2, ...``,
+  so the matcher can find the span each one covered.
+"""
+
+from __future__ import annotations
+
+import re
+import re._parser as sre_parse  # type: ignore[import-not-found]
+from collections.abc import Callable
+
+import attrs
+import re2
+
+from . import ast
+from .errors import RuleError
+from .lexicons import Lexicon
+from .tokens import CHARACTER_VARIANTS, GAP, TOKEN_CLASSES, is_word_char
+
+MAX_REPEAT = 1000  # RE2's own limit on counted repetition
+MAX_DEPTH = 200  # deeper nesting is surely a mistake, and would exhaust the stack
+
+
+@attrs.frozen
+class Group:
+    """What a named group of a rule's regex stands for."""
+
+    name: str  # the regex group name, e.g. "g3" or "r1"
+    capture: str | None  # the capture name in the rule, None for a bare reference
+    reference: str | None  # the referenced name when the element is ``@name``
+
+
+@attrs.define
+class EmitContext:
+    """State of one emission: whether to create groups, and the groups made so far."""
+
+    with_groups: bool
+    groups: list[Group] = attrs.Factory(list)
+
+    def new_group(self, prefix: str, capture: str | None, reference: str | None) -> str:
+        name = f"{prefix}{len(self.groups) + 1}"
+        self.groups.append(Group(name, capture, reference))
+        return name
+
+
+def _error(message: str, at: ast.Location, hint: str = "") -> RuleError:
+    return RuleError(message, file=at.file, line=at.line, column=at.column, hint=hint)
+
+
+def _bounded(code: str, starts_word: bool, ends_word: bool, glued_left: bool, glued_right: bool) -> str:
+    lead = r"\b" if starts_word and not glued_left else ""
+    trail = r"\b" if ends_word and not glued_right else ""
+    return f"{lead}{code}{trail}"
+
+
+def literal_regex(text: str, cased: bool, glued_left: bool = False, glued_right: bool = False) -> str:
+    """The regex of a literal: its words joined by gaps, quotes and hyphens loosened."""
+    words = text.split()
+    parts = []
+    for index, word in enumerate(words):
+        body = "".join(CHARACTER_VARIANTS.get(char) or re2.escape(char) for char in word)
+        parts.append(
+            _bounded(
+                body,
+                is_word_char(word[0]),
+                is_word_char(word[-1]),
+                glued_left and index == 0,
+                glued_right and index == len(words) - 1,
+            )
+        )
+    code = GAP.join(parts)
+    return code if cased else f"(?i:{code})"
+
+
+def _edge_is_word(items: list, first: bool) -> bool | None:
+    """Whether a parsed regex starts (or ends) with a word character: True, False or unknown."""
+    if not items:
+        return None
+    op, value = items[0] if first else items[-1]
+    name = str(op)
+    if name == "LITERAL":
+        return is_word_char(chr(value))
+    if name == "IN":
+        kinds = set()
+        for item_op, item_value in value:
+            item_name = str(item_op)
+            if item_name == "LITERAL":
+                kinds.add(is_word_char(chr(item_value)))
+            elif item_name == "RANGE":
+                kinds.add(is_word_char(chr(item_value[0])) and is_word_char(chr(item_value[1])))
+            elif item_name == "CATEGORY":
+                kinds.add(str(item_value) in ("CATEGORY_DIGIT", "CATEGORY_WORD"))
+            else:
+                return None
+        return kinds.pop() if len(kinds) == 1 else None
+    if name == "SUBPATTERN":
+        return _edge_is_word(list(value[-1]), first)
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, _high, sub = value
+        return _edge_is_word(list(sub), first) if low > 0 else None
+    if name == "BRANCH":
+        answers = {_edge_is_word(list(branch), first) for branch in value[1]}
+        return answers.pop() if len(answers) == 1 else None
+    if name == "CATEGORY":
+        return str(value) in ("CATEGORY_DIGIT", "CATEGORY_WORD")
+    return None
+
+
+def _regex_edges(source: str) -> tuple[bool, bool]:
+    """Guess whether a user regex begins and ends with word characters (unknown: no boundary)."""
+    python_source = source.replace(r"\pL", "a").replace(r"\pN", "0").replace(r"\p{Lu}", "A").replace(r"\p{Ll}", "a")
+    try:
+        parsed = list(sre_parse.parse(python_source))
+    except (re.error, OverflowError, RecursionError):
+        return (False, False)
+    return (bool(_edge_is_word(parsed, True)), bool(_edge_is_word(parsed, False)))
+
+
+def check_regex(source: str, ignore_case: bool, at: ast.Location) -> str:
+    """Validate a user regex as RE2 syntax and return it ready to embed."""
+    if re.search(r"\(\?P?<[A-Za-z_]", source):
+        raise _error("a regex atom may not contain named groups; use a capture `name:/.../` instead", at)
+    try:
+        re2.compile(source)
+    except re2.error as error:
+        raise _error(f"invalid regular expression /{source}/: {error}", at,
+                     hint="regexes use RE2 syntax: no look-around and no back-references") from None
+    return f"(?i:{source})" if ignore_case else f"(?:{source})"
+
+
+def complement_regex(lexicon: Lexicon) -> str:
+    """A regex for any single word token that is not an entry of ``lexicon``.
+
+    The complement of a finite word set is regular: walk a trie of the entries
+    and, at each node, allow a letter that leaves the trie, the end of the word
+    where the node is not an entry, or a child letter that stays in it.
+    """
+    trie: dict = {}
+    for entry in lexicon.values:
+        node = trie
+        for char in entry:
+            node = node.setdefault(char, {})
+        node[""] = True
+
+    def letters(char: str) -> str:
+        if lexicon.cased or char.lower() == char.upper():
+            return re2.escape(char)
+        return re2.escape(char.lower()) + re2.escape(char.upper())
+
+    def walk(node: dict, depth: int) -> str:
+        children = sorted(key for key in node if key)
+        options = []
+        if depth > 0 and "" not in node:
+            options.append(r"\b")
+        excluded = "".join(letters(c) for c in children)
+        options.append(rf"[^\P{{L}}{excluded}][\pL\pN]*\b" if excluded else r"\pL[\pL\pN]*\b")
+        if depth > 0:
+            options.append(r"\pN[\pL\pN]*\b")
+        for child in children:
+            options.append(f"[{letters(child)}]" + walk(node[child], depth + 1))
+        return "(?:" + "|".join(options) + ")"
+
+    return r"\b" + walk(trie, 0)
+
+
+class PatternEmitter:
+    """Emit the regex of one pattern.  References are inlined through ``inline``.
+
+    ``lexicon`` resolves a lexicon name to a :class:`Lexicon`; ``inline`` returns
+    the regex (without groups) of everything ``@name`` refers to, glued on the
+    given sides.  Both raise :class:`RuleError` for an unknown name.
+    """
+
+    def __init__(
+        self,
+        lexicon: Callable[[str, ast.Location], Lexicon],
+        inline: Callable[[str, ast.Location, bool, bool], str],
+    ) -> None:
+        self._lexicon = lexicon
+        self._inline = inline
+        self._lexicon_cache: dict[tuple[str, bool, bool, bool], str] = {}
+
+    def emit(self, node: ast.Pattern, context: EmitContext, glued_left: bool = False,
+             glued_right: bool = False, depth: int = 0) -> str:
+        if depth > MAX_DEPTH:
+            raise _error(f"pattern is nested more than {MAX_DEPTH} levels deep", node.at)
+        deeper = depth + 1
+        if isinstance(node, ast.Literal):
+            if not node.text.split():
+                raise _error("an empty literal matches nothing", node.at)
+            return literal_regex(node.text, node.cased, glued_left, glued_right)
+        if isinstance(node, ast.Regex):
+            starts, ends = _regex_edges(node.source)
+            return _bounded(check_regex(node.source, node.ignore_case, node.at), starts, ends, glued_left, glued_right)
+        if isinstance(node, ast.TokenClass):
+            return self._token_class(node, glued_left, glued_right)
+        if isinstance(node, ast.LexiconRef):
+            return self._lexicon_regex(node, glued_left, glued_right)
+        if isinstance(node, ast.RuleRef):
+            code = self._inline(node.name, node.at, glued_left, glued_right)
+            if context.with_groups:
+                return f"(?P<{context.new_group('r', None, node.name)}>{code})"
+            return code
+        if isinstance(node, ast.Capture):
+            reference = node.item.name if isinstance(node.item, ast.RuleRef) else None
+            if context.with_groups:
+                group = context.new_group("g", node.name, reference)
+                if isinstance(node.item, ast.RuleRef):
+                    # the capture itself records the reference; no extra group for it
+                    code = self._inline(node.item.name, node.item.at, glued_left, glued_right)
+                else:
+                    code = self.emit(node.item, context, glued_left, glued_right, deeper)
+                return f"(?P<{group}>{code})"
+            return self.emit(node.item, context, glued_left, glued_right, deeper)
+        if isinstance(node, ast.Alternation):
+            return "(?:" + "|".join(self.emit(o, context, glued_left, glued_right, deeper) for o in node.options) + ")"
+        if isinstance(node, ast.Glued):
+            last = len(node.items) - 1
+            return "".join(
+                self.emit(item, context, glued_left or i > 0, glued_right or i < last, deeper)
+                for i, item in enumerate(node.items)
+            )
+        if isinstance(node, ast.Sequence):
+            return self._sequence(node, context, glued_left, glued_right, deeper)
+        if isinstance(node, ast.Repeat):
+            return self._repeat(node, context, glued_left, glued_right, deeper)
+        raise _error(f"unsupported pattern element {type(node).__name__}", node.at)
+
+    def _sequence(self, node: ast.Sequence, context: EmitContext, glued_left: bool, glued_right: bool,
+                  depth: int) -> str:
+        last = len(node.items) - 1
+        out = []
+        for index, item in enumerate(node.items):
+            left = glued_left and index == 0
+            right = glued_right and index == last
+            optional = _optional_form(item)
+            if optional is not None:
+                code = self.emit(optional, context, left, right, depth)
+                out.append(f"(?:{GAP}{code})?" if index else f"(?:{code}{GAP})?")
+            else:
+                code = self.emit(item, context, left, right, depth)
+                needs_gap = index > 0 and _optional_form(node.items[index - 1]) is None
+                out.append(f"{GAP}{code}" if needs_gap else code)
+        return "".join(out)
+
+    def _repeat(self, node: ast.Repeat, context: EmitContext, glued_left: bool, glued_right: bool,
+                depth: int) -> str:
+        low, high = node.low, node.high
+        if high is not None and (high > MAX_REPEAT or low > high):
+            raise _error(f"repetition {{{low},{high}}} must have 0 <= low <= high <= {MAX_REPEAT}", node.at)
+        if low > MAX_REPEAT:
+            raise _error(f"repetition {{{low},}} must have low <= {MAX_REPEAT}", node.at)
+        item = self.emit(node.item, context, glued_left, glued_right, depth)
+        if high == 0:
+            return ""
+        rest_low = max(low - 1, 0)
+        rest = f"(?:{GAP}{item})" + (
+            "*" if high is None else (f"{{{rest_low},{high - 1}}}" if high - 1 != rest_low else f"{{{rest_low}}}")
+        )
+        if high == 1:
+            rest = ""
+        code = f"(?:{item}{rest})"
+        return code if low > 0 else f"{code}?"
+
+    def _token_class(self, node: ast.TokenClass, glued_left: bool, glued_right: bool) -> str:
+        shapes = TOKEN_CLASSES.get(node.name)
+        if shapes is None:
+            known = ", ".join(sorted(TOKEN_CLASSES))
+            hint = f'words are quoted: "{node.name}"' if node.name.islower() else f"token classes are: {known}"
+            raise _error(f"unknown token class {node.name!r}", node.at, hint=hint)
+        parts = [_bounded(s.regex, s.starts_word, s.ends_word, glued_left, glued_right) for s in shapes]
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    def _lexicon_regex(self, node: ast.LexiconRef, glued_left: bool, glued_right: bool) -> str:
+        lexicon = self._lexicon(node.name, node.at)
+        key = (lexicon.name + str(id(lexicon)), node.negated, glued_left, glued_right)
+        if key in self._lexicon_cache:
+            return self._lexicon_cache[key]
+        if node.negated:
+            if any(len(entry.split()) != 1 for entry in lexicon.values):
+                raise _error(f"!<{node.name}> needs a lexicon of single words", node.at)
+            code = complement_regex(lexicon)
+        elif not lexicon.entries:
+            code = r"[^\x00-\x{10FFFF}]"  # an empty lexicon matches nothing
+        else:
+            # longest entries first; RE2 factors the common prefixes itself
+            entries = sorted(lexicon.entries, key=lambda e: (-len(e), e))
+            code = "(?:" + "|".join(literal_regex(e, lexicon.cased, glued_left, glued_right) for e in entries) + ")"
+        self._lexicon_cache[key] = code
+        return code
+
+
+def _optional_form(node: ast.Pattern) -> ast.Pattern | None:
+    """For an element that may match nothing (``x?``, ``x*``), the form that matches at least once."""
+    if isinstance(node, ast.Repeat) and node.low == 0 and node.high != 0:
+        return attrs.evolve(node, low=1)
+    if isinstance(node, ast.Capture):
+        inner = _optional_form(node.item)
+        return attrs.evolve(node, item=inner) if inner is not None else None
+    return None

@@ -1,0 +1,414 @@
+"""Parse rule files into :mod:`tallyrules.ast` trees.
+
+The language is defined by ``grammar.lark`` (LALR(1), so parsing is linear and
+never ambiguous).  A syntax error becomes a :class:`RuleError` with the file,
+line, column, the line itself, what was expected and, for common mistakes, a
+hint.  After an error the parser skips to the next top-level declaration and
+goes on, so one run reports every broken declaration of a file.
+"""
+
+from __future__ import annotations
+
+import ast as python_ast
+import functools
+import re
+from importlib import resources
+from typing import Any
+
+import lark
+from lark import v_args
+
+from . import ast
+from .errors import RuleError, RuleErrors
+
+TOP_LEVEL = re.compile(r"^[ \t]*(?:import|lexicon|kind|link|rule|fragment|veto)\b", re.MULTILINE)
+
+# Malformed snippets and the hint each deserves (the lark ``match_examples`` idea):
+# an error whose parser state equals one of these gets that hint.
+COMMON_MISTAKES: dict[str, list[str]] = {
+    "fields are written `name: expression`, separated by commas": [
+        'rule r { match "a" yield { value = 1 } }',
+        'rule r { match "a" yield { value: 1 unit: 2 } }',
+    ],
+    "an example's expected fields follow `=>`, e.g. example \"6,000\" => { value: 6000 }": [
+        'rule r { match "a" example "a" -> { value: 1 } }',
+        'rule r { match "a" example "a" { value: 1 } }',
+    ],
+    "a block opened with '{' is not closed with '}'": [
+        'rule r { match "a"',
+        'rule r { match "a" yield { value: 1 }',
+    ],
+    "a rule needs a name, an optional `: kind`, then a block in braces": [
+        "rule { }",
+        'rule r match "a"',
+        "rule r: { }",
+    ],
+    "a capture is `name:element`; an element alone cannot be followed by ':'": [
+        'rule r { match "a": "b" }',
+    ],
+    "regular expressions are written between slashes: /[0-9]+/": [
+        "rule r { match [0-9]+ }",
+    ],
+}
+
+
+@functools.cache
+def _parser() -> lark.Lark:
+    grammar = resources.files("tallyrules").joinpath("grammar.lark").read_text(encoding="utf-8")
+    return lark.Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+def _unquote(token: str) -> tuple[str, bool]:
+    """Return the text of a string literal and whether it carries the ``c`` flag."""
+    cased = token.endswith("c") and not token.endswith('"')
+    if cased:
+        token = token[:-1]
+    if token.startswith('"""'):
+        return token[3:-3], cased
+    return python_ast.literal_eval(token), cased
+
+
+def _number(token: str) -> int | float:
+    value = float(token)
+    return int(value) if value.is_integer() and "e" not in token.lower() and "." not in token else value
+
+
+class _ToAst(lark.Transformer):
+    """Turn the Lark tree into :mod:`tallyrules.ast` nodes."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def _at(self, meta: Any) -> ast.Location:
+        return ast.Location(self.path, getattr(meta, "line", 0), getattr(meta, "column", 0))
+
+    def _tok_at(self, token: lark.Token) -> ast.Location:
+        return ast.Location(self.path, token.line or 0, token.column or 0)
+
+    # ---- declarations ---------------------------------------------------
+    @v_args(meta=True)
+    def start(self, meta: Any, items: list[Any]) -> ast.RuleFile:
+        return ast.RuleFile(
+            path=self.path,
+            imports=tuple(i for i in items if isinstance(i, ast.Import)),
+            lexicons=tuple(i for i in items if isinstance(i, ast.LexiconDef)),
+            kinds=tuple(i for i in items if isinstance(i, ast.KindDef)),
+            links=tuple(i for i in items if isinstance(i, ast.LinkDef)),
+            rules=tuple(i for i in items if isinstance(i, ast.RuleDef)),
+        )
+
+    @v_args(meta=True)
+    def import_stmt(self, meta: Any, children: list[Any]) -> ast.Import:
+        return ast.Import(_unquote(children[0])[0], self._at(meta))
+
+    @v_args(meta=True)
+    def lexicon_def(self, meta: Any, children: list[Any]) -> ast.LexiconDef:
+        name, cased, body = children
+        kind, value = body
+        if kind == "file":
+            return ast.LexiconDef(str(name), cased is not None, None, value, self._at(meta))
+        return ast.LexiconDef(str(name), cased is not None, tuple(value), None, self._at(meta))
+
+    def lexicon_set(self, children: list[Any]) -> tuple[str, list[tuple[str, object]]]:
+        return ("set", [c for c in children if c is not None])
+
+    def lexicon_entry(self, children: list[Any]) -> tuple[str, object]:
+        value = children[1]
+        return (_unquote(children[0])[0], value.value if value is not None else None)
+
+    def lexicon_file(self, children: list[Any]) -> tuple[str, str]:
+        return ("file", _unquote(children[0])[0])
+
+    @v_args(meta=True)
+    def kind_def(self, meta: Any, children: list[Any]) -> ast.KindDef:
+        name, layer, *fields = children
+        return ast.KindDef(
+            str(name), str(layer) if layer is not None else None,
+            tuple(str(c) for c in fields if c is not None), self._at(meta),
+        )
+
+    @v_args(meta=True)
+    def link_def(self, meta: Any, children: list[Any]) -> ast.LinkDef:
+        *kinds, target, field = (str(c) for c in children)
+        return ast.LinkDef(tuple(kinds), target, field, self._at(meta))
+
+    @v_args(meta=True)
+    def rule_def(self, meta: Any, children: list[Any]) -> ast.RuleDef:
+        role, name, kind, doc, *clauses = children
+        found: dict[str, Any] = {"match": None, "yield": (), "where": None, "priority": 0, "layer": None}
+        examples: list[ast.Example] = []
+        rejects: list[ast.Example] = []
+        for clause_kind, value, at in clauses:
+            if clause_kind == "example":
+                examples.append(value)
+            elif clause_kind == "reject":
+                rejects.append(value)
+            else:
+                found[clause_kind] = value
+        return ast.RuleDef(
+            role=str(role),
+            name=str(name),
+            kind=str(kind) if kind is not None else None,
+            doc=doc or "",
+            pattern=found["match"],
+            fields=found["yield"],
+            where=found["where"],
+            priority=found["priority"],
+            layer=found["layer"],
+            examples=tuple(examples),
+            rejects=tuple(rejects),
+            at=self._at(meta),
+        )
+
+    def doc(self, children: list[Any]) -> str:
+        return " ".join(_unquote(children[0])[0].split())
+
+    @v_args(meta=True)
+    def match_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
+        return ("match", children[0], self._at(meta))
+
+    @v_args(meta=True)
+    def yield_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
+        return ("yield", tuple(c for c in children if c is not None), self._at(meta))
+
+    def field(self, children: list[Any]) -> tuple[str, ast.Expr]:
+        return (str(children[0]), children[1])
+
+    @v_args(meta=True)
+    def where_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
+        return ("where", children[0], self._at(meta))
+
+    @v_args(meta=True)
+    def priority_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
+        return ("priority", int(children[0]), self._at(meta))
+
+    @v_args(meta=True)
+    def layer_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
+        return ("layer", str(children[0]), self._at(meta))
+
+    @v_args(meta=True)
+    def example_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
+        text = _unquote(children[0])[0]
+        expected = tuple(c for c in children[1:] if c is not None)
+        return ("example", ast.Example(text, expected, self._at(meta)), self._at(meta))
+
+    @v_args(meta=True)
+    def reject_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
+        return ("reject", ast.Example(_unquote(children[0])[0], (), self._at(meta)), self._at(meta))
+
+    def expected(self, children: list[Any]) -> tuple[str, object]:
+        return (children[0], children[1].value)
+
+    def dotted_name(self, children: list[Any]) -> str:
+        return ".".join(str(c) for c in children)
+
+    # ---- patterns -------------------------------------------------------
+    @v_args(meta=True)
+    def alternation(self, meta: Any, children: list[Any]) -> ast.Alternation:
+        return ast.Alternation(tuple(children), self._at(meta))
+
+    @v_args(meta=True)
+    def sequence(self, meta: Any, children: list[Any]) -> ast.Sequence:
+        return ast.Sequence(tuple(children), self._at(meta))
+
+    @v_args(meta=True)
+    def glued(self, meta: Any, children: list[Any]) -> ast.Glued:
+        return ast.Glued(tuple(children), self._at(meta))
+
+    @v_args(meta=True)
+    def capture(self, meta: Any, children: list[Any]) -> ast.Capture:
+        return ast.Capture(str(children[0]), children[1], self._at(meta))
+
+    @v_args(meta=True)
+    def repeat(self, meta: Any, children: list[Any]) -> ast.Repeat:
+        item, (low, high) = children
+        return ast.Repeat(item, low, high, self._at(meta))
+
+    def quantifier(self, children: list[Any]) -> tuple[int, int | None]:
+        first = children[0]
+        if isinstance(first, lark.Token) and first.type == "OPTIONAL":
+            return (0, 1)
+        if isinstance(first, lark.Token) and first.type == "STAR":
+            return (0, None)
+        if isinstance(first, lark.Token) and first.type == "PLUS":
+            return (1, None)
+        low = int(first)
+        if len(children) == 1:  # {n}
+            return (low, low)
+        high = children[1]
+        return (low, int(high) if high is not None else None)
+
+    def literal_atom(self, children: list[Any]) -> ast.Literal:
+        text, cased = _unquote(children[0])
+        return ast.Literal(text, cased, self._tok_at(children[0]))
+
+    def regex_atom(self, children: list[Any]) -> ast.Regex:
+        token = str(children[0])
+        ignore_case = token.endswith("i")
+        body = token[1:-2] if ignore_case else token[1:-1]
+        return ast.Regex(body.replace("\\/", "/"), ignore_case, self._tok_at(children[0]))
+
+    def class_atom(self, children: list[Any]) -> ast.TokenClass:
+        return ast.TokenClass(str(children[0]), self._tok_at(children[0]))
+
+    def lexicon_atom(self, children: list[Any]) -> ast.LexiconRef:
+        return ast.LexiconRef(str(children[0]), False, self._tok_at(children[0]))
+
+    def not_lexicon_atom(self, children: list[Any]) -> ast.LexiconRef:
+        return ast.LexiconRef(str(children[0]), True, self._tok_at(children[0]))
+
+    def reference_atom(self, children: list[Any]) -> ast.RuleRef:
+        return ast.RuleRef(str(children[0]), self._tok_at(children[0]))
+
+    # ---- expressions ----------------------------------------------------
+    def number(self, children: list[Any]) -> ast.Const:
+        return ast.Const(_number(children[0]), self._tok_at(children[0]))
+
+    def string(self, children: list[Any]) -> ast.Const:
+        return ast.Const(_unquote(children[0])[0], self._tok_at(children[0]))
+
+    @v_args(meta=True)
+    def true(self, meta: Any, children: list[Any]) -> ast.Const:
+        return ast.Const(True, self._at(meta))
+
+    @v_args(meta=True)
+    def false(self, meta: Any, children: list[Any]) -> ast.Const:
+        return ast.Const(False, self._at(meta))
+
+    @v_args(meta=True)
+    def null(self, meta: Any, children: list[Any]) -> ast.Const:
+        return ast.Const(None, self._at(meta))
+
+    def name(self, children: list[Any]) -> ast.Name:
+        return ast.Name(str(children[0]), self._tok_at(children[0]))
+
+    def lexicon_value(self, children: list[Any]) -> ast.LexiconValue:
+        return ast.LexiconValue(str(children[0]), self._tok_at(children[0]))
+
+    @v_args(meta=True)
+    def attribute(self, meta: Any, children: list[Any]) -> ast.Attribute:
+        return ast.Attribute(children[0], str(children[1]), self._at(meta))
+
+    def call(self, children: list[Any]) -> ast.Call:
+        function = children[0]
+        args = tuple(c for c in children[1:] if c is not None)
+        return ast.Call(str(function), args, self._tok_at(function))
+
+    @v_args(meta=True)
+    def negate(self, meta: Any, children: list[Any]) -> ast.Unary:
+        return ast.Unary("-", children[0], self._at(meta))
+
+    @v_args(meta=True)
+    def not_op(self, meta: Any, children: list[Any]) -> ast.Unary:
+        return ast.Unary("not", children[0], self._at(meta))
+
+    @v_args(meta=True)
+    def binary(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return ast.Binary(str(children[1]), children[0], children[2], self._at(meta))
+
+    @v_args(meta=True)
+    def compare(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return ast.Binary(str(children[1]), children[0], children[2], self._at(meta))
+
+    @v_args(meta=True)
+    def and_op(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return ast.Binary("and", children[0], children[1], self._at(meta))
+
+    @v_args(meta=True)
+    def or_op(self, meta: Any, children: list[Any]) -> ast.Binary:
+        return ast.Binary("or", children[0], children[1], self._at(meta))
+
+    @v_args(meta=True)
+    def if_else(self, meta: Any, children: list[Any]) -> ast.IfElse:
+        return ast.IfElse(children[1], children[0], children[2], self._at(meta))
+
+
+def _readable(parser: lark.Lark, terminal_names: set[str]) -> list[str]:
+    names = []
+    for name in sorted(terminal_names):
+        try:
+            pattern = parser.get_terminal(name).pattern
+        except KeyError:
+            names.append(name)
+            continue
+        if isinstance(pattern, lark.lexer.PatternStr):
+            names.append(repr(pattern.value))
+        else:
+            names.append({"NAME": "a name", "STRING": "a string", "REGEX": "a /regex/",
+                          "SIGNED_NUMBER": "a number", "INT": "a whole number",
+                          "SIGNED_INT": "a whole number", "LONG_STRING": "a string"}.get(name, name))
+    return names
+
+
+def _hint(error: lark.exceptions.UnexpectedInput, text: str) -> str:
+    parser = _parser()
+    try:
+        label = error.match_examples(parser.parse, COMMON_MISTAKES, use_accepts=True)
+    except Exception:  # a hint is a courtesy; never let it hide the error itself
+        return ""
+    return label or ""
+
+
+def _to_rule_error(error: lark.exceptions.UnexpectedInput, text: str, path: str) -> RuleError:
+    lines = text.splitlines()
+    line = max(getattr(error, "line", 1) or 1, 1)
+    column = max(getattr(error, "column", 1) or 1, 1)
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+    if isinstance(error, lark.exceptions.UnexpectedToken):
+        token = error.token
+        found = "the end of the file" if token.type == "$END" else repr(str(token))
+        expected = _readable(_parser(), set(error.accepts or error.expected))
+        message = f"unexpected {found}; expected one of: {', '.join(expected[:12])}"
+        if token.type == "$END" and lines:
+            line, source_line = len(lines), lines[-1]
+            column = len(source_line) + 1
+    elif isinstance(error, lark.exceptions.UnexpectedCharacters):
+        message = f"unexpected character {text[error.pos_in_stream]!r}"
+        if error.allowed:
+            message += f"; expected one of: {', '.join(_readable(_parser(), set(error.allowed))[:12])}"
+    else:
+        message = "unexpected end of the file"
+    return RuleError(message, file=path, line=line, column=column, source_line=source_line, hint=_hint(error, text))
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """Replace ``text[start:end]`` with spaces, keeping newlines so positions stay put."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def _error_offset(error: lark.exceptions.UnexpectedInput, text: str) -> int:
+    if isinstance(error, lark.exceptions.UnexpectedToken) and error.token.type == "$END":
+        return len(text)
+    pos = getattr(error, "pos_in_stream", None)
+    return pos if pos is not None else len(text)
+
+
+def parse(text: str, path: str = "<rules>") -> ast.RuleFile:
+    """Parse the text of a rule file; raise :class:`RuleErrors` listing every syntax error."""
+    errors: list[RuleError] = []
+    attempt = text
+    for _ in range(1000):  # each round blanks at least one declaration
+        try:
+            tree = _parser().parse(attempt)
+        except lark.exceptions.UnexpectedInput as error:
+            errors.append(_to_rule_error(error, text, path))
+            offset = _error_offset(error, attempt)
+            starts = [m.start() for m in TOP_LEVEL.finditer(attempt)]
+            begin = max([s for s in starts if s <= offset], default=0)
+            later = [s for s in starts if s > offset]
+            end = later[0] if later else len(attempt)
+            if end <= begin:
+                break
+            attempt = _blank(attempt, begin, end)
+            continue
+        if errors:
+            raise RuleErrors(errors)
+        try:
+            result: ast.RuleFile = _ToAst(path).transform(tree)
+        except lark.exceptions.VisitError as error:
+            raise RuleErrors([RuleError(f"cannot read this rule file: {error.orig_exc}", file=path)]) from None
+        except RecursionError:
+            raise RuleErrors([RuleError("patterns or expressions are nested too deeply", file=path)]) from None
+        return result
+    raise RuleErrors(errors)

@@ -1,0 +1,135 @@
+"""The token model: what a token is, as RE2 regular expressions over raw text.
+
+Patterns are not run over a token list: they compile to one regular expression
+over the raw text (see :mod:`tallyrules.patterns`), so offsets are exact by
+construction.  This module says what the token classes of the rule language
+mean, how far apart two tokens may be, and offers :func:`tokenize` for people
+(and tests) who want to see the tokens the rules are written against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import attrs
+import re2
+
+# Whitespace that may separate two tokens: spaces, tabs, non-breaking and thin
+# spaces, and at most one line break (a blank line ends a paragraph, and a
+# pattern never reaches across paragraphs).
+_SPACE = r"[ \t\x{a0}\x{2009}\x{202f}\x{200b}]"
+GAP = rf"{_SPACE}*(?:\r?\n{_SPACE}*)?"
+
+_WORD_BODY = r"(?:[\pL\pN]|['’‐\-][\pL\pN])*"
+
+
+@attrs.frozen
+class TokenShape:
+    """One alternative of a token class: its regex and whether its edges are word characters.
+
+    The pattern compiler puts a word boundary on an edge only where the edge is a
+    word character, so ``NUM "%"`` matches "5%" and ``NUM ~ "bn"`` matches "5bn".
+    """
+
+    regex: str
+    starts_word: bool
+    ends_word: bool
+
+
+def _shape(regex: str, starts_word: bool = True, ends_word: bool = True) -> TokenShape:
+    return TokenShape(regex, starts_word, ends_word)
+
+
+NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+# The built-in token classes.  Each is a tuple of shapes tried in order.
+TOKEN_CLASSES: dict[str, tuple[TokenShape, ...]] = {
+    "NUM": (_shape(f"(?:{NUMBER})"),),
+    "WORD": (_shape(rf"\pL{_WORD_BODY}"),),
+    "CAP": (_shape(rf"\p{{Lu}}{_WORD_BODY}"),),
+    "LOWER": (_shape(rf"\p{{Ll}}{_WORD_BODY}"),),
+    "UPPER": (_shape(r"\p{Lu}[\p{Lu}\pN&]+"),),
+    "ABBR": (_shape(r"(?:\pL\.){2,}|\p{Lu}\pL{0,4}\.", ends_word=False),),
+    "ALNUM": (_shape(r"[\pL\pN]+(?:['’‐\-][\pL\pN]+)*"),),
+    "PUNCT": (_shape(r"[^\s\pL\pN]", starts_word=False, ends_word=False),),
+    "QUOTE": (_shape(r"[\"“”„«»]", starts_word=False, ends_word=False),),
+    "OPEN_QUOTE": (_shape(r"[\"“„«]", starts_word=False, ends_word=False),),
+    "CLOSE_QUOTE": (_shape(r"[\"”»]", starts_word=False, ends_word=False),),
+    "DASH": (_shape(r"[‐‑‒–—―]|--?", starts_word=False, ends_word=False),),
+    "ANY": (
+        _shape(rf"(?:{NUMBER})"),
+        _shape(r"(?:\pL\.){2,}", ends_word=False),
+        _shape(r"[\pL\pN]+(?:['’‐\-][\pL\pN]+)*"),
+        _shape(r"[^\s\pL\pN]", starts_word=False, ends_word=False),
+    ),
+}
+
+TOKEN_CLASS_DOCS: dict[str, str] = {
+    "NUM": "a number in digits: 6,000 / 1.5 / 2004",
+    "WORD": "a word starting with a letter, hyphens and apostrophes inside: one-third, group's",
+    "CAP": "a word starting with a capital letter",
+    "LOWER": "a word starting with a lower-case letter",
+    "UPPER": "a word in capitals (two or more): ISIS, NATO",
+    "ABBR": "an abbreviation with periods: U.S., Gen., Sept.",
+    "ALNUM": "letters and digits together: G8, 747s, MP3",
+    "PUNCT": "one punctuation or symbol character: , . % $",
+    "QUOTE": "a double quote mark, straight or curly",
+    "OPEN_QUOTE": "an opening double quote mark",
+    "CLOSE_QUOTE": "a closing double quote mark",
+    "DASH": "a dash: hyphen-minus pair, en or em dash",
+    "ANY": "any single token",
+}
+
+# Characters a literal treats as the same: straight and curly apostrophes and quotes,
+# and the hyphens news text uses inside words.
+CHARACTER_VARIANTS: dict[str, str] = {
+    "'": "['’‘]",
+    "’": "['’‘]",
+    "‘": "['’‘]",
+    '"': "[\"“”]",
+    "“": "[\"“”]",
+    "”": "[\"“”]",
+    "-": "[-‐‑–]",
+    "‐": "[-‐‑–]",
+}
+
+
+def is_word_char(char: str) -> bool:
+    """True for letters and digits, the characters a word boundary separates."""
+    return char.isalnum()
+
+
+@attrs.frozen
+class Token:
+    """A token of the text with its exact character offsets."""
+
+    text: str
+    start: int
+    end: int
+    kind: str
+
+
+_TOKENIZER = re2.compile(
+    "|".join(
+        f"(?P<{name}>{regex})"
+        for name, regex in (
+            ("NUM", NUMBER),
+            ("ABBR", r"(?:\pL\.){2,}"),
+            ("WORD", rf"\pL{_WORD_BODY}"),
+            ("ALNUM", r"[\pL\pN]+"),
+            ("PUNCT", r"[^\s\pL\pN]"),
+        )
+    )
+)
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    """Yield the tokens of ``text`` as the token classes see them.
+
+    >>> [t.text for t in tokenize("U.S. officials said 6,000 fighters—one-third.")]
+    ['U.S.', 'officials', 'said', '6,000', 'fighters', '—', 'one-third', '.']
+    """
+    names = {index: name for name, index in _TOKENIZER.groupindex.items()}
+    for match in _TOKENIZER.finditer(text):
+        kind = next((names[i] for i in range(1, len(names) + 1) if match.group(i) is not None), "PUNCT")
+        yield Token(match.group(0), match.start(), match.end(), kind)
