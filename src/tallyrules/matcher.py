@@ -55,6 +55,14 @@ class Matcher:
         results.sort(key=lambda e: (e.start, -e.end, self._order(e.rule)))
         return self._link(results)
 
+    def match_whole(self, rule: CompiledRule, text: str) -> Extraction | None:
+        """The result of ``rule`` matching all of ``text`` (surrounding whitespace aside), or None."""
+        start = len(text) - len(text.lstrip())
+        end = len(text.rstrip())
+        if end <= start:
+            return None
+        return _DocumentState(self, text).reference((rule.order,), start, end)
+
     def _order(self, name: str) -> int:
         rule = self.compiled.by_name(name)
         return rule.order if rule else 0

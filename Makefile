@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   installs tallyrules with its packs and extracts from the bundled seed article
+#   make test   installs the test tools and runs lint, type checks and the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml plugins/military/pyproject.toml plugins/territory/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e plugins/military -e plugins/territory
+	touch $(STAMP)
+
+.PHONY: install demo test lint bench quality clean
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tallyrules extract examples/seed-article.txt --format table
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests plugins benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/tallyrules test rules plugins
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench,dask]'
+	$(BIN)/python benchmarks/throughput.py
+
+quality: $(STAMP)
+	$(BIN)/python benchmarks/quality.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info
