@@ -7,8 +7,6 @@ turns them into regular expressions and evaluators.  Every node keeps the
 
 from __future__ import annotations
 
-from typing import Union
-
 import attrs
 
 
@@ -110,7 +108,7 @@ class Capture:
     at: Location
 
 
-Pattern = Union[Literal, Regex, TokenClass, LexiconRef, RuleRef, Sequence, Glued, Alternation, Repeat, Capture]
+Pattern = Literal | Regex | TokenClass | LexiconRef | RuleRef | Sequence | Glued | Alternation | Repeat | Capture
 
 
 # ---- expressions ------------------------------------------------------------
@@ -171,7 +169,7 @@ class IfElse:
     at: Location
 
 
-Expr = Union[Const, Name, LexiconValue, Attribute, Call, Unary, Binary, IfElse]
+Expr = Const | Name | LexiconValue | Attribute | Call | Unary | Binary | IfElse
 
 
 # ---- declarations -----------------------------------------------------------

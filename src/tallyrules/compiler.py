@@ -12,6 +12,7 @@ Lexicons ``<name>`` resolve in the same file, then in imported files.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -261,8 +262,10 @@ class _Compilation:
         if found:
             return [self.index[(id(found[0]), name)]]
         if name in self.by_kind:
-            return sorted(self.by_kind[name], key=lambda i: (-self.rule_list[i][1].priority, i))
-        raise _error(f"undefined rule or kind @{name}", at, hint="import the file that defines it, or check the spelling")
+            rules = self.rule_list
+            return sorted(self.by_kind[name], key=lambda i: (-rules[i][1].priority, i))
+        raise _error(f"undefined rule or kind @{name}", at,
+                     hint="import the file that defines it, or check the spelling")
 
     def _references(self, unit: _Unit, rule: ast.RuleDef) -> list[tuple[str, ast.Location, list[int]]]:
         found: list[tuple[str, ast.Location, list[int]]] = []
@@ -319,7 +322,8 @@ class _Compilation:
             for imported in unit.imports:
                 if name in imported.lexicons:
                     return imported.lexicons[name]
-            raise _error(f"undefined lexicon <{name}>", at, hint="define it with `lexicon NAME = {...}` or import its file")
+            raise _error(f"undefined lexicon <{name}>", at,
+                         hint="define it with `lexicon NAME = {...}` or import its file")
         return resolve
 
     def _emitter(self, unit: _Unit) -> PatternEmitter:
@@ -438,9 +442,7 @@ def compile_rules(sources: Iterable[RuleSource], functions: Mapping[str, Functio
     compilation = _Compilation(sources, functions or {})
     if compilation.errors:
         # keep going to find the errors of the files that did parse
-        try:
+        with contextlib.suppress(RuleErrors):
             compilation.resolve_all()
-        except RuleErrors:
-            pass
         raise RuleErrors(compilation.errors)
     return compilation.resolve_all()

@@ -41,8 +41,8 @@ class Explanation:
         """A readable tree, one line per rule."""
         pad = "  " * depth
         where = f" ({self.rule.file}:{self.rule.line})" if self.rule else ""
-        lines = [f"{pad}{self.extraction.kind} {self.extraction.text!r} [{self.extraction.start}:{self.extraction.end}] "
-                 f"by {self.extraction.rule}{where}"]
+        found = self.extraction
+        lines = [f"{pad}{found.kind} {found.text!r} [{found.start}:{found.end}] by {found.rule}{where}"]
         if self.rule and self.rule.doc:
             lines.append(f"{pad}  \u2014 {self.rule.doc}")
         fields = {k: v for k, v in self.extraction.to_dict(nested=True).items() if k not in ("start", "end", "text")}

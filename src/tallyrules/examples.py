@@ -129,7 +129,8 @@ class ExampleRunner:
         if any(not p for p in problems):
             return outcome(True)
         best = min(problems, key=len)
-        return outcome(False, f"rule {rule.name} matched, but: " + "; ".join(best) + f"\n  its results:\n{_describe(found)}")
+        summary = "; ".join(best)
+        return outcome(False, f"rule {rule.name} matched, but: {summary}\n  its results:\n{_describe(found)}")
 
 
 def rules_in(engine: Engine, paths: Iterable[str | Path]) -> list[CompiledRule]:

@@ -45,6 +45,7 @@ def tallyrules_packs() -> Sequence[Pack]:
         under the folder is compiled; imports and lexicon files may not leave it.
         Pack names must be unique among installed plugins.
     """
+    raise NotImplementedError
 
 
 @hookspec
@@ -57,6 +58,7 @@ def tallyrules_functions() -> Mapping[str, Callable[..., Any]]:
         :class:`tallyrules.Extraction`), numbers, strings or ``None``.  A name
         already taken by a built-in or another plugin is an error.
     """
+    raise NotImplementedError
 
 
 @hookspec

@@ -23,6 +23,9 @@ from .compiler import CompiledRule, CompiledRules
 from .expressions import FunctionFailed
 from .results import Extraction, Span
 
+# (start, end, rule, RE2 match, capture environment if a `where` clause already built it)
+Candidate = tuple[int, int, CompiledRule, Any, Any]
+
 
 class RuleFailed(Exception):
     """A rule's expression failed on a document (a bug in a rule or a plugin function)."""
@@ -68,7 +71,7 @@ class Matcher:
         return rule.order if rule else 0
 
     # ---- steps ----------------------------------------------------------
-    def _candidates(self, state: _DocumentState) -> list[tuple[int, int, CompiledRule, Any, Any]]:
+    def _candidates(self, state: _DocumentState) -> list[Candidate]:
         text = state.text
         found = []
         for rule in self.searching:
@@ -89,7 +92,7 @@ class Matcher:
         return found
 
     @staticmethod
-    def _resolve(candidates: list[tuple[int, int, CompiledRule, Any, Any]]) -> list[tuple[int, int, CompiledRule, Any, Any]]:
+    def _resolve(candidates: list[Candidate]) -> list[Candidate]:
         ranked = sorted(candidates, key=lambda c: (c[0] - c[1], -c[2].priority, c[2].order, c[0]))
         taken: dict[str, tuple[list[int], list[int]]] = {}
         winners = []

@@ -96,7 +96,7 @@ class RuleExampleItem(pytest.Item):
         if not outcome.passed:
             raise RuleExampleFailure(f"{outcome.file}:{outcome.line}: {outcome.title}\n{outcome.message}")
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, RuleExampleFailure):
             return str(excinfo.value)
         return super().repr_failure(excinfo)

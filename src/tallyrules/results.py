@@ -29,8 +29,10 @@ class Span:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, (Span, Extraction)):
+    if isinstance(value, Extraction):
         return value.to_dict(nested=True)
+    if isinstance(value, Span):
+        return value.to_dict()
     if isinstance(value, (list, tuple)):
         return [_json_value(v) for v in value]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:

@@ -139,7 +139,7 @@ class _ToAst(lark.Transformer):
         found: dict[str, Any] = {"match": None, "yield": (), "where": None, "priority": 0, "layer": None}
         examples: list[ast.Example] = []
         rejects: list[ast.Example] = []
-        for clause_kind, value, at in clauses:
+        for clause_kind, value, _at in clauses:
             if clause_kind == "example":
                 examples.append(value)
             elif clause_kind == "reject":
@@ -364,7 +364,8 @@ def _to_rule_error(error: lark.exceptions.UnexpectedInput, text: str, path: str)
             line, source_line = len(lines), lines[-1]
             column = len(source_line) + 1
     elif isinstance(error, lark.exceptions.UnexpectedCharacters):
-        message = f"unexpected character {text[error.pos_in_stream]!r}"
+        position = error.pos_in_stream or 0
+        message = f"unexpected character {text[position:position + 1]!r}"
         if error.allowed:
             message += f"; expected one of: {', '.join(_readable(_parser(), set(error.allowed))[:12])}"
     else:
