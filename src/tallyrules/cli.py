@@ -26,6 +26,8 @@ from .results import DocumentResult
 
 def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     packs = [p for chunk in args.packs for p in chunk.split(",") if p] if args.packs else None
+    if args.no_packs:
+        packs = []
     return dict(packs=packs, exclude=args.no_pack or (), paths=args.rules or (), skip_broken=args.skip_broken_plugins)
 
 
@@ -33,6 +35,7 @@ def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", action="append", metavar="PATH", help="extra rule file or folder (repeatable)")
     parser.add_argument("--packs", action="append", metavar="NAMES", help="use only these packs (comma-separated)")
     parser.add_argument("--no-pack", action="append", metavar="NAME", help="leave out an installed pack")
+    parser.add_argument("--no-packs", action="store_true", help="use no installed pack, only --rules")
     parser.add_argument("--skip-broken-plugins", action="store_true", help="warn about a broken plugin and go on")
 
 

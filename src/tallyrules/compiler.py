@@ -107,6 +107,7 @@ class _Unit:
     source: RuleSource
     module: str
     tree: ast.RuleFile
+    text: str
     imports: list[_Unit] = attrs.Factory(list)
     lexicons: dict[str, Lexicon] = attrs.Factory(dict)
     rules: dict[str, ast.RuleDef] = attrs.Factory(dict)
@@ -154,7 +155,7 @@ class _Compilation:
             self._add_source_lines(errors.errors, text)
             self.errors.extend(errors.errors)
             return None
-        unit = _Unit(source, _module_name(source), tree)
+        unit = _Unit(source, _module_name(source), tree, text)
         self.units[key] = unit
         for item in tree.imports:
             imported = self._import(unit, item)
@@ -213,6 +214,17 @@ class _Compilation:
             if not error.source_line and 0 < error.line <= len(lines):
                 error.source_line = lines[error.line - 1]
 
+    def report(self) -> list[RuleError]:
+        """The errors found, each once, with the line of the file it points at."""
+        texts = {str(unit.source.path): unit.text for unit in self.units.values()}
+        unique: dict[tuple[str, int, int, str], RuleError] = {}
+        for error in self.errors:
+            unique.setdefault((error.file, error.line, error.column, error.message), error)
+        for error in unique.values():
+            if error.file in texts:
+                self._add_source_lines([error], texts[error.file])
+        return list(unique.values())
+
     # ---- resolution -----------------------------------------------------
     def resolve_all(self) -> CompiledRules:
         self.kinds = self._kind_schemas()
@@ -233,7 +245,7 @@ class _Compilation:
                 compiled.append(result)
         links = self._links()
         if self.errors:
-            raise RuleErrors(self.errors)
+            raise RuleErrors(self.report())
         return CompiledRules(tuple(compiled), links, self.kinds, tuple(str(u.source.path) for u in self.order))
 
     def _kind_schemas(self) -> dict[str, tuple[str, ...]]:
@@ -444,5 +456,5 @@ def compile_rules(sources: Iterable[RuleSource], functions: Mapping[str, Functio
         # keep going to find the errors of the files that did parse
         with contextlib.suppress(RuleErrors):
             compilation.resolve_all()
-        raise RuleErrors(compilation.errors)
+        raise RuleErrors(compilation.report())
     return compilation.resolve_all()
