@@ -8,6 +8,12 @@ Every problem found is collected and raised together as :class:`RuleErrors`.
 Name resolution of ``@name``: a rule of that name in the same file, else in a
 file it imports, else every rule (of any loaded file) whose kind is ``name``.
 Lexicons ``<name>`` resolve in the same file, then in imported files.
+
+A reference to a fragment by name is *inlined* (a macro); a reference to a kind
+or to an emitted rule is a *cascade*: the referenced rules are matched first and
+their spans appear in the referencing rule's text as mask tokens (see
+:mod:`tallyrules.patterns`).  Each distinct set of referenced rules is a *mask
+set* with its own mask character.
 """
 
 from __future__ import annotations
@@ -25,12 +31,13 @@ from .errors import RuleError, RuleErrors
 from .expressions import Evaluator, ExpressionCompiler
 from .functions import BUILTIN_FUNCTIONS, Function
 from .lexicons import Lexicon, build_lexicon, read_word_list
-from .patterns import EmitContext, Group, PatternEmitter
+from .patterns import MAX_MASKS, EmitContext, Group, PatternEmitter, mask_token
 from .syntax import parse
 
 RESERVED_FIELDS = frozenset({"kind", "rule", "start", "end", "text"})
 ROLES = ("rule", "fragment", "veto")
 REGEX_MEMORY = 64 << 20
+MAX_PATTERN_SIZE = 200_000  # characters of regex after inlining fragments
 
 
 @attrs.frozen
@@ -62,15 +69,25 @@ class CompiledRule:
     file: str
     line: int
     pattern_source: str
-    search: Any = attrs.field(eq=False, repr=False)  # re2 regex with boundaries
-    full: Any = attrs.field(eq=False, repr=False)  # re2 regex for fullmatch on a known span
+    search: Any = attrs.field(eq=False, repr=False)  # the RE2 regex, run over the rule's shadow text
     groups: tuple[tuple[int, Group], ...] = attrs.field(eq=False, repr=False)  # (regex group index, group)
-    targets: Mapping[str, tuple[int, ...]] = attrs.field(eq=False, repr=False)  # group -> rule indexes
+    references: Mapping[str, Reference] = attrs.field(eq=False, repr=False)  # group name -> what it refers to
+    masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets in the regex (shadow text needs them)
+    required_masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets every match contains
     fields: tuple[tuple[str, Evaluator], ...] = attrs.field(eq=False, repr=False)
     defaults: tuple[str, ...] = attrs.field(eq=False, repr=False)
     where: Evaluator | None = attrs.field(eq=False, repr=False)
     examples: tuple[ast.Example, ...] = attrs.field(eq=False, repr=False)
     rejects: tuple[ast.Example, ...] = attrs.field(eq=False, repr=False)
+
+
+@attrs.frozen
+class Reference:
+    """What a reference group stands for: an inlined fragment, or a mask set (cascade)."""
+
+    inline: bool
+    targets: tuple[int, ...]  # rule orders, highest priority first
+    mask: int | None = None
 
 
 @attrs.frozen
@@ -90,6 +107,7 @@ class CompiledRules:
     links: tuple[Link, ...]
     kinds: Mapping[str, tuple[str, ...]]
     files: tuple[str, ...]
+    mask_sets: tuple[tuple[int, ...], ...] = ()  # mask id -> the rule orders whose spans it marks
 
     def by_name(self, name: str) -> CompiledRule | None:
         """Find a rule by qualified name, or by unique short name."""
@@ -236,8 +254,8 @@ class _Compilation:
                 self.by_kind.setdefault(rule.kind, []).append(i)
         self.references = [self._references(u, r) for u, r in self.rule_list]
         self._check_cycles()
-        self.inline_cache: dict[tuple[int, bool, bool], str] = {}
-        self.emitting: set[int] = set()
+        self.inline_cache: dict[tuple[int, bool, bool], tuple[str, frozenset[int]]] = {}
+        self.mask_ids: dict[tuple[int, ...], int] = {}
         compiled = []
         for i, (unit, rule) in enumerate(self.rule_list):
             result = self._compile_rule(i, unit, rule)
@@ -246,7 +264,9 @@ class _Compilation:
         links = self._links()
         if self.errors:
             raise RuleErrors(self.report())
-        return CompiledRules(tuple(compiled), links, self.kinds, tuple(str(u.source.path) for u in self.order))
+        mask_sets = tuple(targets for targets, _ in sorted(self.mask_ids.items(), key=lambda item: item[1]))
+        return CompiledRules(tuple(compiled), links, self.kinds, tuple(str(u.source.path) for u in self.order),
+                             mask_sets)
 
     def _kind_schemas(self) -> dict[str, tuple[str, ...]]:
         kinds: dict[str, tuple[str, ...]] = {}
@@ -338,14 +358,32 @@ class _Compilation:
                          hint="define it with `lexicon NAME = {...}` or import its file")
         return resolve
 
-    def _emitter(self, unit: _Unit) -> PatternEmitter:
-        def inline(name: str, at: ast.Location, glued_left: bool, glued_right: bool) -> str:
-            targets = self._targets(unit, name, at)
-            codes = [self._inline_rule(t, glued_left, glued_right) for t in targets]
-            return codes[0] if len(codes) == 1 else "(?:" + "|".join(codes) + ")"
-        return PatternEmitter(self._lexicon_in(unit), inline)
+    def reference(self, unit: _Unit, name: str, at: ast.Location) -> Reference:
+        """Resolve ``@name`` in ``unit``: an inlined fragment, or a cascade over a mask set."""
+        targets = tuple(self._targets(unit, name, at))
+        if len(targets) == 1 and name in self._visible_rules(unit) and self.rule_list[targets[0]][1].role == "fragment":
+            return Reference(True, targets)
+        if targets not in self.mask_ids:
+            if len(self.mask_ids) >= MAX_MASKS:
+                raise _error("too many distinct references in the loaded rules", at)
+            self.mask_ids[targets] = len(self.mask_ids)
+        return Reference(False, targets, self.mask_ids[targets])
 
-    def _inline_rule(self, index: int, glued_left: bool, glued_right: bool) -> str:
+    def _visible_rules(self, unit: _Unit) -> set[str]:
+        return set(unit.rules).union(*(imported.rules for imported in unit.imports))
+
+    def _emitter(self, unit: _Unit, masks: set[int]) -> PatternEmitter:
+        def code_for(name: str, at: ast.Location, glued_left: bool, glued_right: bool) -> str:
+            found = self.reference(unit, name, at)
+            if found.mask is not None:
+                masks.add(found.mask)
+                return mask_token(found.mask)
+            code, inner_masks = self._inline_rule(found.targets[0], glued_left, glued_right)
+            masks.update(inner_masks)
+            return code
+        return PatternEmitter(self._lexicon_in(unit), code_for)
+
+    def _inline_rule(self, index: int, glued_left: bool, glued_right: bool) -> tuple[str, frozenset[int]]:
         key = (index, glued_left, glued_right)
         if key not in self.inline_cache:
             if index in self.cyclic:
@@ -353,9 +391,35 @@ class _Compilation:
             unit, rule = self.rule_list[index]
             if rule.pattern is None:
                 raise _error(f"rule {rule.name!r} has no match clause", rule.at)
-            code = self._emitter(unit).emit(rule.pattern, EmitContext(with_groups=False), glued_left, glued_right)
-            self.inline_cache[key] = code
+            masks: set[int] = set()
+            code = self._emitter(unit, masks).emit(rule.pattern, EmitContext(with_groups=False),
+                                                   glued_left, glued_right)
+            self.inline_cache[key] = (code, frozenset(masks))
         return self.inline_cache[key]
+
+    def _required_masks(self, unit: _Unit, node: Any, depth: int = 0) -> set[int]:
+        """Mask sets that every match of ``node`` contains (to skip a rule when one is absent)."""
+        if node is None or depth > 50:
+            return set()
+        if isinstance(node, ast.RuleRef):
+            try:
+                found = self.reference(unit, node.name, node.at)
+            except RuleError:
+                return set()
+            if found.mask is not None:
+                return {found.mask}
+            target_unit, target = self.rule_list[found.targets[0]]
+            return self._required_masks(target_unit, target.pattern, depth + 1)
+        if isinstance(node, (ast.Sequence, ast.Glued)):
+            return set().union(*(self._required_masks(unit, item, depth + 1) for item in node.items))
+        if isinstance(node, ast.Alternation):
+            options = [self._required_masks(unit, option, depth + 1) for option in node.options]
+            return set.intersection(*options) if options else set()
+        if isinstance(node, ast.Repeat):
+            return self._required_masks(unit, node.item, depth + 1) if node.low > 0 else set()
+        if isinstance(node, ast.Capture):
+            return self._required_masks(unit, node.item, depth + 1)
+        return set()
 
     def _compile_rule(self, index: int, unit: _Unit, rule: ast.RuleDef) -> CompiledRule | None:
         errors_before = len(self.errors)
@@ -369,16 +433,19 @@ class _Compilation:
         if rule.role == "veto" and not (rule.layer or self.kind_layers.get(kind) or rule.kind):
             self.errors.append(_error("a veto needs a kind or a layer to act in", rule.at))
         search_context = EmitContext(with_groups=True)
-        full_context = EmitContext(with_groups=True)
+        masks: set[int] = set()
         try:
-            emitter = self._emitter(unit)
-            search_code = emitter.emit(rule.pattern, search_context)
-            full_code = emitter.emit(rule.pattern, full_context, True, True)
+            search_code = self._emitter(unit, masks).emit(rule.pattern, search_context)
         except RuleError as error:
             self.errors.append(error)
             return None
+        if len(search_code) > MAX_PATTERN_SIZE:
+            self.errors.append(_error(
+                f"rule {rule.name!r} is {len(search_code) // 1000} KB of regex once its fragments are inlined",
+                rule.at, hint="refer to a kind (@kind) instead of a fragment by name: a kind is matched once "
+                              "and stands as one unit, a fragment is copied into every pattern that names it"))
+            return None
         search = self._regex(search_code, rule)
-        full = self._regex(full_code, rule)
         captures = {g.capture for g in search_context.groups if g.capture}
         expressions = ExpressionCompiler(captures, self._lexicon_in(unit), self.functions)
         fields: list[tuple[str, Evaluator]] = []
@@ -401,12 +468,12 @@ class _Compilation:
                 where = expressions.compile(rule.where)
             except RuleError as error:
                 self.errors.append(error)
-        if len(self.errors) > errors_before or search is None or full is None:
+        if len(self.errors) > errors_before or search is None:
             return None
-        targets: dict[str, tuple[int, ...]] = {}
-        for group in search_context.groups:
-            if group.reference is not None:
-                targets[group.name] = tuple(self._targets(unit, group.reference, rule.at))
+        references = {
+            group.name: self.reference(unit, group.reference, rule.at)
+            for group in search_context.groups if group.reference is not None
+        }
         return CompiledRule(
             name=f"{unit.module}.{rule.name}",
             short_name=rule.name,
@@ -420,9 +487,10 @@ class _Compilation:
             line=rule.at.line,
             pattern_source=search_code,
             search=search,
-            full=full,
             groups=tuple((search.groupindex[g.name], g) for g in search_context.groups),
-            targets=targets,
+            references=references,
+            masks=tuple(sorted(masks)),
+            required_masks=tuple(sorted(self._required_masks(unit, rule.pattern))),
             fields=tuple(fields),
             defaults=tuple(schema) if schema else (),
             where=where,
@@ -434,6 +502,7 @@ class _Compilation:
         options = re2.Options()
         options.longest_match = True
         options.max_mem = REGEX_MEMORY
+        options.log_errors = False  # errors are reported as RuleErrors, never printed by RE2
         try:
             return re2.compile(code, options)
         except re2.error as error:

@@ -50,9 +50,10 @@ def parse_number(value: Any) -> int | float | None:
         return None
     digits = re.sub(r"[,\s\u00a0\u2009\u202f]", "", text)
     try:
-        return _clean_number(float(digits))
+        value = float(digits)
     except ValueError:
         return None
+    return _clean_number(value) if math.isfinite(value) else None
 
 
 def lookup(lexicon: Any, value: Any, default: Any = None) -> Any:

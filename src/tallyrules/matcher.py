@@ -1,38 +1,72 @@
 """Run compiled rules over a text and resolve their conflicts.
 
-1. Every ``rule`` and ``veto`` searches the text (RE2, linear time); each
-   yields non-overlapping leftmost-longest candidates.
-2. Candidates with a ``where`` clause are filtered.
-3. Conflicts are resolved per layer, deterministically: the longest candidate
-   wins, then the higher priority, then the rule defined first, then the one
-   starting first; a candidate overlapping a winner of its layer is dropped.
-   Vetoes win like any other candidate and then produce nothing.
-4. Winners become :class:`Extraction` objects: captures become spans, captured
-   ``@references`` become nested extractions (the referenced rule re-matched
-   on exactly that span), and the ``yield`` expressions are evaluated.
+1. A rule that refers to kinds or emitted rules (a cascade) runs over a *shadow*
+   of the text in which the spans of those rules are masked (see
+   :mod:`tallyrules.patterns`); so the referenced rules run first, each once per
+   document (evaluation is lazy and memoized; cycles are rejected at compile time).
+   A rule whose pattern needs a mask set that has no span in the document is skipped.
+2. Every rule yields its non-overlapping leftmost-longest matches (RE2, linear
+   time); those failing their ``where`` clause are dropped.  The spans of a mask
+   set are the matches of its rules, overlaps resolved by the policy below.
+3. Emitted candidates (``rule`` and ``veto``) are resolved per layer,
+   deterministically: the longest wins, then the higher priority, then the rule
+   defined first, then the one starting first; a candidate overlapping a winner
+   of its layer is dropped.  Vetoes win like any other candidate, then produce nothing.
+4. Winners become :class:`Extraction` objects: plain captures become spans,
+   captured references nested extractions (the rule that produced that span,
+   with its fields), and the ``yield`` expressions are evaluated.
 5. ``link`` declarations attach results to the results they lie inside.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import Any
+
+import re2
 
 from .compiler import CompiledRule, CompiledRules
 from .expressions import FunctionFailed
+from .patterns import FILLER, mask_char
 from .results import Extraction, Span
-
-# (start, end, rule, RE2 match, capture environment if a `where` clause already built it)
-Candidate = tuple[int, int, CompiledRule, Any, Any]
 
 
 class RuleFailed(Exception):
     """A rule's expression failed on a document (a bug in a rule or a plugin function)."""
 
 
+# One match of a rule: (start, end, rule, RE2 match, the shadow text it ran on)
+Entry = tuple[int, int, CompiledRule, Any, str]
+
+_PRIVATE_USE = re2.compile("[\\x{e000}-\\x{f8ff}]")
+
+
 def _is_word(char: str) -> bool:
     return char.isalnum()
+
+
+def _rank(entry: Entry) -> tuple[int, int, int, int]:
+    start, end, rule = entry[0], entry[1], entry[2]
+    return (start - end, -rule.priority, rule.order, start)
+
+
+def _non_overlapping(entries: Iterable[Entry]) -> list[Entry]:
+    """The conflict policy: longest first, then priority, then rule order, then position."""
+    starts: list[int] = []
+    ends: list[int] = []
+    kept = []
+    for entry in sorted(entries, key=_rank):
+        start, end = entry[0], entry[1]
+        position = bisect.bisect_left(starts, start)
+        if position < len(starts) and starts[position] < end:
+            continue  # a kept span starts inside this one
+        if position > 0 and ends[position - 1] > start:
+            continue  # the kept span before this one reaches into it
+        starts.insert(position, start)
+        ends.insert(position, end)
+        kept.append(entry)
+    return kept
 
 
 class Matcher:
@@ -40,129 +74,166 @@ class Matcher:
 
     def __init__(self, compiled: CompiledRules) -> None:
         self.compiled = compiled
-        self.rules = compiled.rules
         self.by_order = {rule.order: rule for rule in compiled.rules}
+        self.by_name = {rule.name: rule for rule in compiled.rules}
         self.searching = [r for r in compiled.rules if r.role in ("rule", "veto")]
 
-    # ---- public ---------------------------------------------------------
     def run(self, text: str, include_vetoes: bool = False) -> list[Extraction]:
         """Extractions of ``text`` in document order."""
-        state = _DocumentState(self, text)
-        candidates = self._candidates(state)
-        winners = self._resolve(candidates)
+        document = _Document(self, text)
+        candidates: list[Entry] = []
+        for rule in self.searching:
+            candidates.extend(document.matches(rule))
+        by_layer: dict[str, list[Entry]] = {}
+        for entry in candidates:
+            by_layer.setdefault(entry[2].layer, []).append(entry)
         results = []
-        for _start, _end, rule, match, env in winners:
-            if rule.role == "veto" and not include_vetoes:
-                continue
-            results.append(state.extraction(rule, match, env))
-        results.sort(key=lambda e: (e.start, -e.end, self._order(e.rule)))
+        for entries in by_layer.values():
+            for entry in _non_overlapping(entries):
+                if entry[2].role == "veto" and not include_vetoes:
+                    continue
+                results.append(document.extraction(entry))
+        results.sort(key=lambda e: (e.start, -e.end, self.by_name[e.rule].order if e.rule in self.by_name else 0))
         return self._link(results)
 
     def match_whole(self, rule: CompiledRule, text: str) -> Extraction | None:
         """The result of ``rule`` matching all of ``text`` (surrounding whitespace aside), or None."""
         start = len(text) - len(text.lstrip())
         end = len(text.rstrip())
-        if end <= start:
-            return None
-        return _DocumentState(self, text).reference((rule.order,), start, end)
-
-    def _order(self, name: str) -> int:
-        rule = self.compiled.by_name(name)
-        return rule.order if rule else 0
-
-    # ---- steps ----------------------------------------------------------
-    def _candidates(self, state: _DocumentState) -> list[Candidate]:
-        text = state.text
-        found = []
-        for rule in self.searching:
-            for match in rule.search.finditer(text):
-                start, end = match.span()
-                if start == end:
-                    continue
-                if (start > 0 and _is_word(text[start - 1]) and _is_word(text[start])) or (
-                    end < len(text) and _is_word(text[end - 1]) and _is_word(text[end])
-                ):
-                    continue  # inside a word that RE2's ASCII \b did not see (e.g. "é")
-                env = None
-                if rule.where is not None:
-                    env = state.environment(rule, match)
-                    if not state.truth(rule, rule.where, env):
-                        continue
-                found.append((start, end, rule, match, env))
-        return found
-
-    @staticmethod
-    def _resolve(candidates: list[Candidate]) -> list[Candidate]:
-        ranked = sorted(candidates, key=lambda c: (c[0] - c[1], -c[2].priority, c[2].order, c[0]))
-        taken: dict[str, tuple[list[int], list[int]]] = {}
-        winners = []
-        for candidate in ranked:
-            start, end, rule = candidate[0], candidate[1], candidate[2]
-            starts, ends = taken.setdefault(rule.layer, ([], []))
-            position = bisect.bisect_left(starts, start)
-            if position < len(starts) and starts[position] < end:
-                continue  # a winner starts inside this candidate
-            if position > 0 and ends[position - 1] > start:
-                continue  # the winner before this one reaches into it
-            starts.insert(position, start)
-            ends.insert(position, end)
-            winners.append(candidate)
-        return winners
+        document = _Document(self, text)
+        for entry in document.matches(rule):
+            if entry[0] == start and entry[1] == end:
+                return document.extraction(entry)
+        return None
 
     def _link(self, results: list[Extraction]) -> list[Extraction]:
-        if not self.compiled.links:
-            return results
         for link in self.compiled.links:
             owners = [(i, r) for i, r in enumerate(results) if r.kind == link.target]
+            if not owners:
+                continue
             claims: dict[int, list[int]] = {}
             for index, result in enumerate(results):
-                if result.kind not in link.kinds or "attribution" in result.fields:
+                if result.kind not in link.kinds or link.target in result.fields:
                     continue
                 for owner_index, owner in owners:
                     area = owner.fields.get(link.field)
                     if isinstance(area, (Span, Extraction)) and area.start <= result.start and result.end <= area.end:
                         claims.setdefault(owner_index, []).append(index)
-                        fields = dict(result.fields)
-                        fields[link.target] = owner_index
-                        fields["source"] = owner.fields.get("source")
+                        fields = {**result.fields, link.target: owner_index, "source": owner.fields.get("source")}
                         results[index] = Extraction(result.kind, result.rule, result.start, result.end,
                                                     result.text, fields, result.parts)
                         break
             for owner_index, members in claims.items():
                 owner = results[owner_index]
-                fields = dict(owner.fields)
-                fields["claims"] = members
+                fields = {**owner.fields, "claims": members}
                 results[owner_index] = Extraction(owner.kind, owner.rule, owner.start, owner.end,
                                                   owner.text, fields, owner.parts)
         return results
 
 
-class _DocumentState:
-    """Per-document memo of re-matched references, so each is evaluated once."""
+class _Document:
+    """Everything computed for one text: matches per rule, mask-set spans, shadows, results."""
 
     def __init__(self, matcher: Matcher, text: str) -> None:
         self.matcher = matcher
         self.text = text
-        self.memo: dict[tuple[tuple[int, ...], int, int], Extraction | None] = {}
+        # the text a shadow starts from: private-use characters that could pass for masks are neutralised
+        self.base = _PRIVATE_USE.sub("\ufffd", text) if _PRIVATE_USE.search(text) else text
+        self.found: dict[int, list[Entry]] = {}
+        self.set_spans: dict[int, dict[tuple[int, int], Entry]] = {}
+        self.shadows: dict[tuple[int, ...], str] = {}
+        self.built: dict[tuple[int, int, int], Extraction] = {}
 
-    def truth(self, rule: CompiledRule, where: Any, env: Mapping[str, Any]) -> bool:
+    # ---- matching ---------------------------------------------------------
+    def matches(self, rule: CompiledRule) -> list[Entry]:
+        """The matches of ``rule`` in this document (memoized)."""
+        if rule.order in self.found:
+            return self.found[rule.order]
+        self.found[rule.order] = []  # re-entry guard; cycles are rejected at compile time
+        if any(not self.spans(mask) for mask in rule.required_masks):
+            return self.found[rule.order]
+        shadow = self.shadow(rule.masks)
+        text = self.text
+        entries: list[Entry] = []
+        for match in rule.search.finditer(shadow):
+            start, end = match.span()
+            if start == end:
+                continue
+            if (start > 0 and _is_word(text[start - 1]) and _is_word(text[start])) or (
+                end < len(text) and _is_word(text[end - 1]) and _is_word(text[end])
+            ):
+                continue  # inside a word, where RE2's ASCII \b could not tell
+            entry: Entry = (start, end, rule, match, shadow)
+            if rule.where is not None and not self._holds(rule, entry):
+                continue
+            entries.append(entry)
+        self.found[rule.order] = entries
+        return entries
+
+    def spans(self, mask: int) -> dict[tuple[int, int], Entry]:
+        """The spans of a mask set: its rules' matches, overlaps resolved by the policy."""
+        if mask not in self.set_spans:
+            entries: list[Entry] = []
+            for order in self.matcher.compiled.mask_sets[mask]:
+                entries.extend(self.matches(self.matcher.by_order[order]))
+            self.set_spans[mask] = {(e[0], e[1]): e for e in _non_overlapping(entries)}
+        return self.set_spans[mask]
+
+    def shadow(self, masks: tuple[int, ...]) -> str:
+        """The text with the spans of ``masks`` replaced by mask tokens of equal length."""
+        if not masks:
+            return self.base
+        if masks in self.shadows:
+            return self.shadows[masks]
+        marked: list[Entry] = []
+        mask_of: dict[tuple[int, int, int], int] = {}
+        for mask in masks:
+            for entry in self.spans(mask).values():
+                marked.append(entry)
+                mask_of[(entry[0], entry[1], entry[2].order)] = mask
+        pieces = []
+        position = 0
+        for entry in sorted(_non_overlapping(marked), key=lambda e: e[0]):
+            start, end = entry[0], entry[1]
+            pieces.append(self.base[position:start])
+            pieces.append(mask_char(mask_of[(start, end, entry[2].order)]) + FILLER * (end - start - 1))
+            position = end
+        pieces.append(self.base[position:])
+        shadow = "".join(pieces)
+        self.shadows[masks] = shadow
+        return shadow
+
+    # ---- results ----------------------------------------------------------
+    def _holds(self, rule: CompiledRule, entry: Entry) -> bool:
+        env = self.environment(entry[2], entry[3], entry[4], 0)
         try:
-            value = where(env)
+            value = rule.where(env) if rule.where is not None else True
         except FunctionFailed as error:
             raise RuleFailed(f"{rule.name} ({rule.file}:{rule.line}): {error}") from error
         return value is not None and value is not False and value != 0 and value != ""
 
-    def environment(self, rule: CompiledRule, match: Any) -> dict[str, Any]:
+    def extraction(self, entry: Entry) -> Extraction:
+        """The result of one match (memoized, so shared sub-results are built once)."""
+        start, end, rule, match, shadow = entry
+        key = (rule.order, start, end)
+        if key not in self.built:
+            env = self.environment(rule, match, shadow, 0)
+            self.built[key] = self._build(rule, start, end, env)
+        return self.built[key]
+
+    def environment(self, rule: CompiledRule, match: Any, shadow: str, offset: int) -> dict[str, Any]:
+        """Capture name -> span or nested extraction, for a match found at ``offset`` of ``shadow``."""
         env: dict[str, Any] = {}
         parts: list[Extraction] = []
         for index, group in rule.groups:
             start, end = match.span(index)
             if start < 0:
                 continue
+            start, end = start + offset, end + offset
             value: Any = None
-            targets = rule.targets.get(group.name)
-            if targets is not None:
-                value = self.reference(targets, start, end)
+            reference = rule.references.get(group.name)
+            if reference is not None:
+                value = self._referenced(reference, start, end, shadow)
                 if value is not None:
                     parts.append(value)
             if group.capture is not None and group.capture not in env:
@@ -170,34 +241,23 @@ class _DocumentState:
         env["__parts__"] = parts
         return env
 
-    def reference(self, targets: tuple[int, ...], start: int, end: int) -> Extraction | None:
-        key = (targets, start, end)
-        if key in self.memo:
-            return self.memo[key]
-        self.memo[key] = None  # guards against re-entry; cycles are rejected at compile time
-        result = None
-        for order in targets:
-            rule = self.matcher.by_order.get(order)
-            if rule is None:
-                continue
-            match = rule.full.fullmatch(self.text, start, end)
-            if match is None:
-                continue
-            env = self.environment(rule, match)
-            if rule.where is not None and not self.truth(rule, rule.where, env):
-                continue
-            result = self.build(rule, start, end, env)
-            break
-        self.memo[key] = result
+    def _referenced(self, reference: Any, start: int, end: int, shadow: str) -> Extraction | None:
+        if reference.mask is not None:
+            entry = self.spans(reference.mask).get((start, end))
+            return self.extraction(entry) if entry is not None else None
+        fragment = self.matcher.by_order[reference.targets[0]]
+        key = (fragment.order, start, end)
+        if key in self.built:
+            return self.built[key]
+        match = fragment.search.fullmatch(shadow[start:end])
+        if match is None:
+            return None
+        env = self.environment(fragment, match, shadow, start)
+        result = self._build(fragment, start, end, env)
+        self.built[key] = result
         return result
 
-    def extraction(self, rule: CompiledRule, match: Any, env: dict[str, Any] | None) -> Extraction:
-        if env is None:
-            env = self.environment(rule, match)
-        start, end = match.span()
-        return self.build(rule, start, end, env)
-
-    def build(self, rule: CompiledRule, start: int, end: int, env: dict[str, Any]) -> Extraction:
+    def _build(self, rule: CompiledRule, start: int, end: int, env: dict[str, Any]) -> Extraction:
         fields: dict[str, Any] = dict.fromkeys(rule.defaults)
         for name, evaluate in rule.fields:
             try:

@@ -114,7 +114,7 @@ def load_plugins(extra: Iterable[Any] = (), skip_broken: bool = False, use_entry
             fail(name, str(error))
     packs, functions = _collect(manager, fail)
     postprocessors = tuple(
-        impl.function for impl in reversed(manager.hook.tallyrules_postprocess.get_hookimpls())
+        impl.function for impl in manager.hook.tallyrules_postprocess.get_hookimpls()
         if impl.plugin_name not in skipped
     )
     return Plugins(tuple(packs), functions, postprocessors, tuple(skipped))
@@ -125,7 +125,7 @@ def _collect(manager: pluggy.PluginManager, fail: Callable[[str, str], None]) ->
     functions: dict[str, Any] = {}
     from .functions import BUILTIN_FUNCTIONS
 
-    for impl in reversed(manager.hook.tallyrules_packs.get_hookimpls()):
+    for impl in manager.hook.tallyrules_packs.get_hookimpls():
         name = impl.plugin_name
         try:
             answer = impl.function()
@@ -139,7 +139,7 @@ def _collect(manager: pluggy.PluginManager, fail: Callable[[str, str], None]) ->
             packs.extend(attrs.evolve(p, plugin=name) for p in answer)
         except Exception as error:
             fail(name, f"plugin {name!r}: {error}")
-    for impl in reversed(manager.hook.tallyrules_functions.get_hookimpls()):
+    for impl in manager.hook.tallyrules_functions.get_hookimpls():
         name = impl.plugin_name
         try:
             answer = impl.function()

@@ -12,8 +12,12 @@ How a pattern becomes a regex:
   "furthermore"), unless the edge is glued to its neighbour with ``~``;
 * elements in a sequence are joined by :data:`tokens.GAP` (optional
   whitespace, at most one line break);
-* ``@name`` is replaced by the patterns of the rules it names (inlining), so a
-  cascade is one automaton; the compiler rejects reference cycles first;
+* ``@name`` naming a fragment is replaced by the fragment's pattern (a macro,
+  matched in context); ``@name`` naming a kind or an emitted rule becomes a
+  *mask token*: those rules run first, and each span they matched is written
+  into a shadow copy of the text as one private-use character followed by
+  fillers (same length, so offsets stay exact) that the pattern matches as a
+  unit (a cascade).  The compiler rejects reference cycles first;
 * captures become named groups ``g1, g2, ...`` and references ``r1, r2, ...``,
   so the matcher can find the span each one covered.
 """
@@ -30,7 +34,7 @@ import re2
 from . import ast
 from .errors import RuleError
 from .lexicons import Lexicon
-from .tokens import CHARACTER_VARIANTS, GAP, TOKEN_CLASSES, is_word_char
+from .tokens import CHARACTER_VARIANTS, GAP, LEAD, TOKEN_CLASSES, compact_classes, is_word_char
 
 MAX_REPEAT = 1000  # RE2's own limit on counted repetition
 MAX_DEPTH = 200  # deeper nesting is surely a mistake, and would exhaust the stack
@@ -68,6 +72,11 @@ def _bounded(code: str, starts_word: bool, ends_word: bool, glued_left: bool, gl
     return f"{lead}{code}{trail}"
 
 
+def _ascii_word(char: str) -> bool:
+    """Whether RE2's (ASCII) \\b can mark this edge; other letters rely on the matcher's check."""
+    return char.isascii() and char.isalnum()
+
+
 def literal_regex(text: str, cased: bool, glued_left: bool = False, glued_right: bool = False) -> str:
     """The regex of a literal: its words joined by gaps, quotes and hyphens loosened."""
     words = text.split()
@@ -77,8 +86,8 @@ def literal_regex(text: str, cased: bool, glued_left: bool = False, glued_right:
         parts.append(
             _bounded(
                 body,
-                is_word_char(word[0]),
-                is_word_char(word[-1]),
+                _ascii_word(word[0]),
+                _ascii_word(word[-1]),
                 glued_left and index == 0,
                 glued_right and index == len(words) - 1,
             )
@@ -138,8 +147,10 @@ def check_regex(source: str, ignore_case: bool, at: ast.Location) -> str:
     try:
         re2.compile(source)
     except re2.error as error:
-        raise _error(f"invalid regular expression /{source}/: {error}", at,
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+        raise _error(f"invalid regular expression /{source}/: {reason}", at,
                      hint="regexes use RE2 syntax: no look-around and no back-references") from None
+    source = compact_classes(source)
     return f"(?i:{source})" if ignore_case else f"(?:{source})"
 
 
@@ -148,7 +159,8 @@ def complement_regex(lexicon: Lexicon) -> str:
 
     The complement of a finite word set is regular: walk a trie of the entries
     and, at each node, allow a letter that leaves the trie, the end of the word
-    where the node is not an entry, or a child letter that stays in it.
+    where the node is not an entry, or a child letter that stays in it.  Words
+    are ASCII letters and digits here (``\\w``), which keeps the automaton small.
     """
     trie: dict = {}
     for entry in lexicon.values:
@@ -157,42 +169,56 @@ def complement_regex(lexicon: Lexicon) -> str:
             node = node.setdefault(char, {})
         node[""] = True
 
-    def letters(char: str) -> str:
-        if lexicon.cased or char.lower() == char.upper():
-            return re2.escape(char)
-        return re2.escape(char.lower()) + re2.escape(char.upper())
+    def variants(char: str) -> str:
+        chars = {char} if lexicon.cased else {char.lower(), char.upper()}
+        return "".join(re2.escape(c) for c in sorted(chars))
 
     def walk(node: dict, depth: int) -> str:
         children = sorted(key for key in node if key)
         options = []
         if depth > 0 and "" not in node:
             options.append(r"\b")
-        excluded = "".join(letters(c) for c in children)
-        options.append(rf"[^\P{{L}}{excluded}][\pL\pN]*\b" if excluded else r"\pL[\pL\pN]*\b")
-        if depth > 0:
-            options.append(r"\pN[\pL\pN]*\b")
+        excluded = "".join(variants(c) for c in children)
+        first = "[^\\W_" + ("" if depth else "\\d") + excluded + "]"
+        options.append(first + r"\w*\b")
         for child in children:
-            options.append(f"[{letters(child)}]" + walk(node[child], depth + 1))
+            options.append(f"[{variants(child)}]" + walk(node[child], depth + 1))
         return "(?:" + "|".join(options) + ")"
 
     return r"\b" + walk(trie, 0)
 
 
-class PatternEmitter:
-    """Emit the regex of one pattern.  References are inlined through ``inline``.
+MASK_BASE = 0xE000  # first private-use code point used as a mask
+FILLER = "\uf8ff"  # fills the rest of a masked span
+MAX_MASKS = 0xF8FF - MASK_BASE
 
-    ``lexicon`` resolves a lexicon name to a :class:`Lexicon`; ``inline`` returns
-    the regex (without groups) of everything ``@name`` refers to, glued on the
-    given sides.  Both raise :class:`RuleError` for an unknown name.
+
+def mask_char(mask: int) -> str:
+    """The character that stands for the start of a span of mask set ``mask``."""
+    return chr(MASK_BASE + mask)
+
+
+def mask_token(mask: int) -> str:
+    """The regex matching one masked span of mask set ``mask``."""
+    return f"(?:\\x{{{MASK_BASE + mask:x}}}\\x{{f8ff}}*)"
+
+
+class PatternEmitter:
+    """Emit the regex of one pattern.
+
+    ``lexicon`` resolves a lexicon name to a :class:`Lexicon`; ``reference``
+    returns the regex (without groups) standing for ``@name``, glued on the
+    given sides: the inlined pattern of a fragment, or a mask token.  Both raise
+    :class:`RuleError` for an unknown name.
     """
 
     def __init__(
         self,
         lexicon: Callable[[str, ast.Location], Lexicon],
-        inline: Callable[[str, ast.Location, bool, bool], str],
+        reference: Callable[[str, ast.Location, bool, bool], str],
     ) -> None:
         self._lexicon = lexicon
-        self._inline = inline
+        self._inline = reference
         self._lexicon_cache: dict[tuple[str, bool, bool, bool], str] = {}
 
     def emit(self, node: ast.Pattern, context: EmitContext, glued_left: bool = False,
@@ -217,7 +243,7 @@ class PatternEmitter:
                 return f"(?P<{context.new_group('r', None, node.name)}>{code})"
             return code
         if isinstance(node, ast.Capture):
-            reference = node.item.name if isinstance(node.item, ast.RuleRef) else None
+            reference = _referenced_name(node.item)
             if context.with_groups:
                 group = context.new_group("g", node.name, reference)
                 if isinstance(node.item, ast.RuleRef):
@@ -250,12 +276,13 @@ class PatternEmitter:
             right = glued_right and index == last
             optional = _optional_form(item)
             if optional is not None:
+                # an element that may be absent carries its own gap, so that its absence leaves one gap
                 code = self.emit(optional, context, left, right, depth)
                 out.append(f"(?:{GAP}{code})?" if index else f"(?:{code}{GAP})?")
             else:
                 code = self.emit(item, context, left, right, depth)
-                needs_gap = index > 0 and _optional_form(node.items[index - 1]) is None
-                out.append(f"{GAP}{code}" if needs_gap else code)
+                after_optional_start = index == 1 and _optional_form(node.items[0]) is not None
+                out.append(f"{GAP}{code}" if index and not after_optional_start else code)
         return "".join(out)
 
     def _repeat(self, node: ast.Repeat, context: EmitContext, glued_left: bool, glued_right: bool,
@@ -268,12 +295,14 @@ class PatternEmitter:
         item = self.emit(node.item, context, glued_left, glued_right, depth)
         if high == 0:
             return ""
+        more = f"(?:{GAP}{item})"  # each further repetition, after a gap
         rest_low = max(low - 1, 0)
-        rest = f"(?:{GAP}{item})" + (
-            "*" if high is None else (f"{{{rest_low},{high - 1}}}" if high - 1 != rest_low else f"{{{rest_low}}}")
-        )
-        if high == 1:
+        if high is None:
+            rest = more + ("*" if rest_low == 0 else f"{{{rest_low},}}")
+        elif high == 1:
             rest = ""
+        else:
+            rest = more + (f"{{{rest_low}}}" if high - 1 == rest_low else f"{{{rest_low},{high - 1}}}")
         code = f"(?:{item}{rest})"
         return code if low > 0 else f"{code}?"
 
@@ -283,8 +312,12 @@ class PatternEmitter:
             known = ", ".join(sorted(TOKEN_CLASSES))
             hint = f'words are quoted: "{node.name}"' if node.name.islower() else f"token classes are: {known}"
             raise _error(f"unknown token class {node.name!r}", node.at, hint=hint)
-        parts = [_bounded(s.regex, s.starts_word, s.ends_word, glued_left, glued_right) for s in shapes]
-        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+        parts = [
+            _bounded(compact_classes(shape.regex.replace(LEAD, "" if glued_left else r"\b")),
+                     shape.starts_word, shape.ends_word, glued_left, glued_right)
+            for shape in shapes
+        ]
+        return "(?:" + "|".join(parts) + ")"
 
     def _lexicon_regex(self, node: ast.LexiconRef, glued_left: bool, glued_right: bool) -> str:
         lexicon = self._lexicon(node.name, node.at)
@@ -303,6 +336,15 @@ class PatternEmitter:
             code = "(?:" + "|".join(literal_regex(e, lexicon.cased, glued_left, glued_right) for e in entries) + ")"
         self._lexicon_cache[key] = code
         return code
+
+
+def _referenced_name(node: ast.Pattern) -> str | None:
+    """The rule a capture stands for: ``n:@x`` and ``n:@x?`` capture the result of ``@x``."""
+    if isinstance(node, ast.RuleRef):
+        return node.name
+    if isinstance(node, ast.Repeat) and node.high == 1 and isinstance(node.item, ast.RuleRef):
+        return node.item.name
+    return None
 
 
 def _optional_form(node: ast.Pattern) -> ast.Pattern | None:

@@ -9,6 +9,7 @@ match of a referenced rule, e.g. the source inside an attribution).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -35,8 +36,11 @@ def _json_value(value: Any) -> Any:
         return value.to_dict()
     if isinstance(value, (list, tuple)):
         return [_json_value(v) for v in value]
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None  # JSON has no infinity; an overflowing number is no number
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
     return value
 
 

@@ -46,9 +46,11 @@ COMMON_MISTAKES: dict[str, list[str]] = {
     "a capture is `name:element`; an element alone cannot be followed by ':'": [
         'rule r { match "a": "b" }',
     ],
-    "regular expressions are written between slashes: /[0-9]+/": [
-        "rule r { match [0-9]+ }",
-    ],
+}
+# Each example above is also tried with a kind, so the hint holds for `rule r: kind { ... }` too.
+COMMON_MISTAKES = {
+    hint: examples + [e.replace("rule r {", "rule r: k {", 1) for e in examples if e.startswith("rule r {")]
+    for hint, examples in COMMON_MISTAKES.items()
 }
 
 
@@ -233,11 +235,16 @@ class _ToAst(lark.Transformer):
             return (0, None)
         if isinstance(first, lark.Token) and first.type == "PLUS":
             return (1, None)
-        low = int(first)
-        if len(children) == 1:  # {n}
-            return (low, low)
-        high = children[1]
-        return (low, int(high) if high is not None else None)
+        raise ValueError(f"unknown quantifier {first!r}")
+
+    def count_exact(self, children: list[Any]) -> tuple[int, int | None]:
+        return (int(children[0]), int(children[0]))
+
+    def count_at_least(self, children: list[Any]) -> tuple[int, int | None]:
+        return (int(children[0]), None)
+
+    def count_between(self, children: list[Any]) -> tuple[int, int | None]:
+        return (int(children[0]), int(children[1]))
 
     def literal_atom(self, children: list[Any]) -> ast.Literal:
         text, cased = _unquote(children[0])
@@ -337,20 +344,33 @@ def _readable(parser: lark.Lark, terminal_names: set[str]) -> list[str]:
         else:
             names.append({"NAME": "a name", "STRING": "a string", "REGEX": "a /regex/",
                           "SIGNED_NUMBER": "a number", "INT": "a whole number",
-                          "SIGNED_INT": "a whole number", "LONG_STRING": "a string"}.get(name, name))
+                          "SIGNED_INT": "a whole number", "LONG_STRING": "a string",
+                          "ADD_OP": "'+' or '-'", "MUL_OP": "'*' or '/'", "COMPARE": "a comparison",
+                          "RULE_KEYWORD": "'rule', 'fragment' or 'veto'", "CASED": "'cased'"}.get(name, name))
     return names
 
 
-def _hint(error: lark.exceptions.UnexpectedInput, text: str) -> str:
+def _hint(error: lark.exceptions.UnexpectedInput, declaration: str) -> str:
+    """A hint for a common mistake, found by re-parsing the failing declaration on its own.
+
+    (The parser state of an error depends on what came before it in the file; alone,
+    the declaration's state can be compared with the labelled examples.)
+    """
+    if isinstance(error, lark.exceptions.UnexpectedCharacters) and declaration[error.pos_in_stream:][:1] in "[\\":
+        return "regular expressions are written between slashes: /[0-9]+/"
     parser = _parser()
     try:
-        label = error.match_examples(parser.parse, COMMON_MISTAKES, use_accepts=True)
-    except Exception:  # a hint is a courtesy; never let it hide the error itself
-        return ""
-    return label or ""
+        parser.parse(declaration)
+    except lark.exceptions.UnexpectedInput as alone:
+        try:
+            label = alone.match_examples(parser.parse, COMMON_MISTAKES, use_accepts=True)
+        except Exception:  # a hint is a courtesy; never let it hide the error itself
+            return ""
+        return label or ""
+    return ""
 
 
-def _to_rule_error(error: lark.exceptions.UnexpectedInput, text: str, path: str) -> RuleError:
+def _to_rule_error(error: lark.exceptions.UnexpectedInput, text: str, path: str, declaration: str) -> RuleError:
     lines = text.splitlines()
     line = max(getattr(error, "line", 1) or 1, 1)
     column = max(getattr(error, "column", 1) or 1, 1)
@@ -370,7 +390,8 @@ def _to_rule_error(error: lark.exceptions.UnexpectedInput, text: str, path: str)
             message += f"; expected one of: {', '.join(_readable(_parser(), set(error.allowed))[:12])}"
     else:
         message = "unexpected end of the file"
-    return RuleError(message, file=path, line=line, column=column, source_line=source_line, hint=_hint(error, text))
+    return RuleError(message, file=path, line=line, column=column, source_line=source_line,
+                     hint=_hint(error, declaration))
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -393,12 +414,12 @@ def parse(text: str, path: str = "<rules>") -> ast.RuleFile:
         try:
             tree = _parser().parse(attempt)
         except lark.exceptions.UnexpectedInput as error:
-            errors.append(_to_rule_error(error, text, path))
             offset = _error_offset(error, attempt)
             starts = [m.start() for m in TOP_LEVEL.finditer(attempt)]
             begin = max([s for s in starts if s <= offset], default=0)
             later = [s for s in starts if s > offset]
             end = later[0] if later else len(attempt)
+            errors.append(_to_rule_error(error, text, path, attempt[begin:end].strip()))
             if end <= begin:
                 break
             attempt = _blank(attempt, begin, end)

@@ -1,0 +1,91 @@
+"""tallyrules-territory: discovered through its entry point, examples pass, seed changes found."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from pathlib import Path
+
+import pytest
+
+import tallyrules
+import tallyrules_territory
+from tallyrules.examples import ExampleRunner, rules_in
+
+HERE = Path(__file__).parent
+SEED = (HERE / "seed_article.txt").read_text(encoding="utf-8")
+DEV_GOLD = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "dev.gold.jsonl"
+
+
+@pytest.fixture(scope="module")
+def engine() -> tallyrules.Engine:
+    return tallyrules.Engine.default()
+
+
+def changes(engine: tallyrules.Engine, text: str) -> list[tallyrules.Extraction]:
+    return [r for r in engine.extract(text) if r.kind == "territorial_change"]
+
+
+def test_entry_point_names_the_plugin_module() -> None:
+    found = {e.name: e.value for e in importlib.metadata.entry_points(group="tallyrules")}
+    assert found.get("territory") == "tallyrules_territory"
+
+
+def test_the_pack_is_discovered(engine: tallyrules.Engine) -> None:
+    (pack,) = [p for p in engine.packs if p.name == "territory"]
+    assert pack.plugin == "territory"
+    assert pack.version == tallyrules_territory.__version__
+    assert pack.root == tallyrules_territory.rules_folder()
+
+
+def test_inline_examples_pass(engine: tallyrules.Engine) -> None:
+    runner = ExampleRunner(engine)
+    outcomes = [o for r in rules_in(engine, [tallyrules_territory.rules_folder()]) for o in runner.outcomes(r)]
+    assert len(outcomes) > 30
+    failed = [f"{o.file}:{o.line}: {o.title}\n{o.message}" for o in outcomes if not o.passed]
+    assert not failed, "\n\n".join(failed)
+
+
+def _name(actor: tallyrules.Extraction | None) -> str | None:
+    return None if actor is None else actor["name"]
+
+
+def test_the_four_changes_of_the_seed_article(engine: tallyrules.Engine) -> None:
+    found = changes(engine, SEED)
+    assert [c["place"].text for c in found] == ["an area near the Mosul dam", "Nineveh province", "Kobane", "Iraq"]
+    dam, nineveh, kobane, iraq = found
+    # the gold places (seed.gold.jsonl) lie inside the extracted place spans
+    for change, (start, end) in zip(found, [(738, 747), (1168, 1184), (1380, 1386), (2182, 2186)]):
+        assert change["place"].start <= start and end <= change["place"].end
+    assert (_name(dam["gainer"]), dam["verb"], dam["magnitude"]["value"]) == ("Peshmerga", "retook", 7)
+    assert (_name(nineveh["loser"]), nineveh["magnitude"]["low"], nineveh["magnitude"]["high"]) == (
+        "Islamic State", 20, 25)
+    assert (_name(kobane["loser"]), kobane["verb"]) == ("Islamic State", "pushed out of")
+    assert iraq["loser"].text == "the militant group" and iraq["magnitude"]["value"] == 700
+    for change in found:
+        assert set(change["place"].to_dict()) == {"start", "end", "text"}
+
+
+@pytest.mark.parametrize("text", [
+    "Federer captured the Wimbledon title for the second time.",
+    "The company seized control of the market in Europe.",
+    "Phelps captured Athens with his eighth gold.",
+    "Sharapova fell to Williams in the semifinal.",
+    "Brazil captured Russia's first gold in the relay.",
+    "U.S. forces captured Saddam Hussein near Tikrit.",
+    "Greenspan: Economy Regaining Traction.",
+    "In Retaken Iraqi City, Perils Lurk.",
+    "Experts believe that ISIS could eventually lose Mosul to the coalition forces.",
+    "Federer withdrew from Wimbledon with a back injury.",
+    "Kerry took 55 percent in Ohio.",
+])
+def test_no_change_in_ordinary_news(engine: tallyrules.Engine, text: str) -> None:
+    assert changes(engine, text) == []
+
+
+@pytest.mark.skipif(not DEV_GOLD.exists(), reason="no shared gold data")
+def test_no_false_changes_on_the_dev_gold(engine: tallyrules.Engine) -> None:
+    docs = [json.loads(line) for line in DEV_GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    extra = [(d["id"], c.text) for d in docs for c in changes(engine, d["text"])
+             if not any(e["place_start"] < c["place"].end and c["place"].start < e["place_end"] for e in d["events"])]
+    assert extra == []
