@@ -64,6 +64,20 @@ def test_clear_error_without_dask(monkeypatch: pytest.MonkeyPatch) -> None:
     assert issubclass(DaskUnavailable, TallyrulesError)  # so the CLI reports it as an error, exit 2
 
 
+def test_cli_without_dask_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": 1, "text": "6,000 fighters"}\n', encoding="utf-8")
+    rules = tmp_path / "dtest.rules"
+    rules.write_text(RULES, encoding="utf-8")
+    no_packs = [option for pack in load_plugins().packs for option in ("--no-pack", pack.name)]
+    code = main(["extract", str(docs), "--rules", str(rules), *no_packs, "--dask", "local",
+                 "--output", str(tmp_path / "out.jsonl")])
+    assert code == 2
+    assert "tallyrules[dask]" in capsys.readouterr().err
+
+
 pytest.importorskip("dask")
 pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")

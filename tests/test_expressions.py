@@ -9,10 +9,10 @@ import pytest
 from tallyrules import Extraction, RuleError, RuleErrors, Span
 from tallyrules.expressions import ExpressionCompiler, get_attribute
 from tallyrules.functions import BUILTIN_FUNCTIONS, lower_bound, parse_number, upper_bound
-from tallyrules.lexicons import build_lexicon
+from tallyrules.lexicons import NO_VALUE, build_lexicon
 from tallyrules.syntax import parse
 
-SCALE = build_lexicon("scale", False, [("million", 1e6), ("bn", 1e9), ("dozen", 12), ("plain", None)])
+SCALE = build_lexicon("scale", False, [("million", 1e6), ("bn", 1e9), ("dozen", 12), ("plain", NO_VALUE)])
 
 
 def _lexicon(name: str, at: Any):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tallyrules import Engine
-from tallyrules.lexicons import build_lexicon, normalize_key, read_word_list
+from tallyrules.lexicons import NO_VALUE, build_lexicon, normalize_key, read_word_list
 
 
 def test_normalize_key_folds_case_quotes_hyphens_and_space():
@@ -18,7 +18,7 @@ def test_normalize_key_folds_case_quotes_hyphens_and_space():
 
 
 def test_build_lexicon_entries_values_and_duplicates():
-    lexicon = build_lexicon("l", False, [("Million", 1e6), ("bn", 1e9), ("BN", 2e9), ("plain", None), ("  ", 5)])
+    lexicon = build_lexicon("l", False, [("Million", 1e6), ("bn", 1e9), ("BN", 2e9), ("plain", NO_VALUE), ("  ", 5)])
     assert lexicon.entries == ("Million", "bn", "plain")  # file order, first spelling, blanks dropped
     assert lexicon.lookup("MILLION") == 1e6
     assert lexicon.lookup("bn") == 2e9  # a later duplicate overrides the value
@@ -28,7 +28,7 @@ def test_build_lexicon_entries_values_and_duplicates():
 
 
 def test_cased_lexicon_lookup():
-    lexicon = build_lexicon("l", True, [("IS", None)])
+    lexicon = build_lexicon("l", True, [("IS", NO_VALUE)])
     assert "IS" in lexicon and "is" not in lexicon
     assert lexicon.lookup("is") is None
 
@@ -54,8 +54,8 @@ def test_read_word_list(tmp_path: Path):
         ("flag", True),
         ("nothing", None),
         ("quoted", "text"),
-        ("plain", None),
-        ("c#sharp", None),
+        ("plain", NO_VALUE),
+        ("c#sharp", NO_VALUE),
     ]
 
 

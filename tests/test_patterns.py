@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import re2
 
-from tallyrules.lexicons import build_lexicon
+from tallyrules.lexicons import NO_VALUE, build_lexicon
 from tallyrules.patterns import complement_regex, literal_regex
 from tallyrules.tokens import GAP
 
@@ -96,7 +96,7 @@ def test_complement_of_cased_lexicon(texts_matched):
 
 
 def test_complement_regex_directly():
-    lexicon = build_lexicon("stop", False, [("the", None), ("then", None), ("a", None)])
+    lexicon = build_lexicon("stop", False, [("the", NO_VALUE), ("then", NO_VALUE), ("a", NO_VALUE)])
     regex = re2.compile(complement_regex(lexicon))
     words = ["the", "then", "a", "THE", "them", "th", "t", "there", "an", "b", "thenx", "x"]
     accepted = [w for w in words if regex.fullmatch(w)]

@@ -8,6 +8,7 @@ import pytest
 
 from tallyrules import RuleError, RuleErrors
 from tallyrules import ast as A
+from tallyrules.lexicons import NO_VALUE
 from tallyrules.syntax import COMMON_MISTAKES, parse
 
 
@@ -59,7 +60,7 @@ def test_top_level_declarations_parse_to_their_nodes():
                              ("y", True), ("z", None))
     assert isinstance(dict(scale.entries)["dozen"], int)
     assert isinstance(dict(scale.entries)["million"], float)
-    assert acronym.cased and acronym.entries == (("IS", None), ("ISIL", None))
+    assert acronym.cased and acronym.entries == (("IS", NO_VALUE), ("ISIL", NO_VALUE))
     assert words.entries is None and words.path == "lexicons/words.txt"
     quantity, plain = tree.kinds
     assert (quantity.name, quantity.layer, quantity.fields) == ("quantity", "numeric", ("value", "low", "high"))
@@ -106,7 +107,7 @@ def test_rule_without_kind_and_fragment_role():
 
 def test_string_escapes_in_literals_and_lexicons():
     tree = parse('lexicon q = {"say \\"no\\""}\nrule r { match "it\'s" "\\"" }')
-    assert tree.lexicons[0].entries == (('say "no"', None),)
+    assert tree.lexicons[0].entries == (('say "no"', NO_VALUE),)
     pattern = tree.rules[0].pattern
     assert [item.text for item in pattern.items] == ["it's", '"']
 

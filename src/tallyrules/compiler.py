@@ -36,7 +36,7 @@ from .syntax import parse
 
 RESERVED_FIELDS = frozenset({"kind", "rule", "start", "end", "text"})
 ROLES = ("rule", "fragment", "veto")
-REGEX_MEMORY = 64 << 20
+REGEX_MEMORY = 128 << 20  # RE2's budget per regex (program + lazily built DFA states)
 MAX_PATTERN_SIZE = 200_000  # characters of regex after inlining fragments
 
 
@@ -250,7 +250,7 @@ class _Compilation:
         self.index = {(id(u), r.name): i for i, (u, r) in enumerate(self.rule_list)}
         self.by_kind: dict[str, list[int]] = {}
         for i, (_unit, rule) in enumerate(self.rule_list):
-            if rule.kind:
+            if rule.kind and rule.role != "veto":  # a veto produces nothing to refer to
                 self.by_kind.setdefault(rule.kind, []).append(i)
         self.references = [self._references(u, r) for u, r in self.rule_list]
         self._check_cycles()

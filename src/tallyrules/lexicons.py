@@ -41,6 +41,9 @@ class Lexicon:
         return isinstance(text, str) and normalize_key(text, self.cased) in self.values
 
 
+NO_VALUE = "\x00no value"  # marks an entry written without a value (an explicit null stays null)
+
+
 def build_lexicon(name: str, cased: bool, entries: list[tuple[str, object]]) -> Lexicon:
     """Make a :class:`Lexicon`; an entry without a value maps to its own text."""
     values: dict[str, object] = {}
@@ -51,14 +54,14 @@ def build_lexicon(name: str, cased: bool, entries: list[tuple[str, object]]) -> 
             continue
         if key not in values:
             ordered.append(" ".join(entry.split()))
-        values[key] = entry if value is None else value
+        values[key] = entry if value == NO_VALUE else value
     return Lexicon(name, cased, tuple(ordered), values)
 
 
 def _parse_value(raw: str) -> object:
     raw = raw.strip()
     if not raw:
-        return None
+        return NO_VALUE
     try:
         return json.loads(raw)
     except ValueError:

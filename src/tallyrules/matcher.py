@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,7 +29,7 @@ import re2
 
 from .compiler import CompiledRule, CompiledRules
 from .expressions import FunctionFailed
-from .patterns import FILLER, mask_char
+from .patterns import FILLER, mask_char, without_masks
 from .results import Extraction, Span
 
 
@@ -39,7 +40,8 @@ class RuleFailed(Exception):
 # One match of a rule: (start, end, rule, RE2 match, the shadow text it ran on)
 Entry = tuple[int, int, CompiledRule, Any, str]
 
-_PRIVATE_USE = re2.compile("[\\x{e000}-\\x{f8ff}]")
+# (Python's re, not RE2: RE2's sub() mishandles a non-ASCII replacement; a one-class regex is linear anyway)
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
 def _is_word(char: str) -> bool:
@@ -77,6 +79,34 @@ class Matcher:
         self.by_order = {rule.order: rule for rule in compiled.rules}
         self.by_name = {rule.name: rule for rule in compiled.rules}
         self.searching = [r for r in compiled.rules if r.role in ("rule", "veto")]
+        self._build_prefilter()
+
+    def _build_prefilter(self) -> None:
+        """One RE2 FilteredRE2 over every rule: the literal atoms each needs, found in one pass.
+
+        A rule none of whose required atoms occurs in a document cannot match it
+        and is never run there (nor are the rules only it refers to).
+        """
+        self.prefilter: Any = re2.Filter()
+        self.filtered: dict[int, int] = {}  # filter index -> rule order
+        self.unfiltered: set[int] = set()
+        options = re2.Options()
+        options.max_mem = 8 << 20
+        options.log_errors = False
+        for rule in self.compiled.rules:
+            try:
+                self.filtered[self.prefilter.Add(without_masks(rule.pattern_source), options)] = rule.order
+            except re2.error:
+                self.unfiltered.add(rule.order)
+        if self.filtered:
+            self.prefilter.Compile()
+
+    def possible_rules(self, text: str) -> set[int]:
+        """The orders of the rules whose literal atoms all occur in ``text``."""
+        if not self.filtered:
+            return set(self.unfiltered)
+        found = self.prefilter.Match(text, True) or ()
+        return self.unfiltered.union(self.filtered[i] for i in found)
 
     def run(self, text: str, include_vetoes: bool = False) -> list[Extraction]:
         """Extractions of ``text`` in document order."""
@@ -143,6 +173,7 @@ class _Document:
         self.set_spans: dict[int, dict[tuple[int, int], Entry]] = {}
         self.shadows: dict[tuple[int, ...], str] = {}
         self.built: dict[tuple[int, int, int], Extraction] = {}
+        self.possible = matcher.possible_rules(text)
 
     # ---- matching ---------------------------------------------------------
     def matches(self, rule: CompiledRule) -> list[Entry]:
@@ -150,13 +181,17 @@ class _Document:
         if rule.order in self.found:
             return self.found[rule.order]
         self.found[rule.order] = []  # re-entry guard; cycles are rejected at compile time
-        if any(not self.spans(mask) for mask in rule.required_masks):
+        if rule.order not in self.possible or any(not self.spans(mask) for mask in rule.required_masks):
             return self.found[rule.order]
         shadow = self.shadow(rule.masks)
         text = self.text
         entries: list[Entry] = []
         for match in rule.search.finditer(shadow):
             start, end = match.span()
+            while start < end and text[start].isspace():
+                start += 1  # an absent optional element may leave its gap at the start
+            while end > start and text[end - 1].isspace():
+                end -= 1
             if start == end:
                 continue
             if (start > 0 and _is_word(text[start - 1]) and _is_word(text[start])) or (

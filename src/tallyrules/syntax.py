@@ -20,6 +20,7 @@ from lark import v_args
 
 from . import ast
 from .errors import RuleError, RuleErrors
+from .lexicons import NO_VALUE
 
 TOP_LEVEL = re.compile(r"^[ \t]*(?:import|lexicon|kind|link|rule|fragment|veto)\b", re.MULTILINE)
 
@@ -117,7 +118,7 @@ class _ToAst(lark.Transformer):
 
     def lexicon_entry(self, children: list[Any]) -> tuple[str, object]:
         value = children[1]
-        return (_unquote(children[0])[0], value.value if value is not None else None)
+        return (_unquote(children[0])[0], value.value if value is not None else NO_VALUE)
 
     def lexicon_file(self, children: list[Any]) -> tuple[str, str]:
         return ("file", _unquote(children[0])[0])

@@ -6,9 +6,9 @@ import importlib.metadata
 from pathlib import Path
 
 import pytest
+import tallyrules_military
 
 import tallyrules
-import tallyrules_military
 from tallyrules.examples import ExampleRunner, rules_in
 
 HERE = Path(__file__).parent

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+import tallyrules_territory
 
 import tallyrules
-import tallyrules_territory
 from tallyrules.examples import ExampleRunner, rules_in
 
 HERE = Path(__file__).parent
@@ -55,7 +55,7 @@ def test_the_four_changes_of_the_seed_article(engine: tallyrules.Engine) -> None
     assert [c["place"].text for c in found] == ["an area near the Mosul dam", "Nineveh province", "Kobane", "Iraq"]
     dam, nineveh, kobane, iraq = found
     # the gold places (seed.gold.jsonl) lie inside the extracted place spans
-    for change, (start, end) in zip(found, [(738, 747), (1168, 1184), (1380, 1386), (2182, 2186)]):
+    for change, (start, end) in zip(found, [(738, 747), (1168, 1184), (1380, 1386), (2182, 2186)], strict=True):
         assert change["place"].start <= start and end <= change["place"].end
     assert (_name(dam["gainer"]), dam["verb"], dam["magnitude"]["value"]) == ("Peshmerga", "retook", 7)
     assert (_name(nineveh["loser"]), nineveh["magnitude"]["low"], nineveh["magnitude"]["high"]) == (
