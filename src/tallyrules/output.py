@@ -11,18 +11,18 @@ from .results import DocumentResult
 
 FORMATS = ("jsonl", "json", "table")
 
-_TABLE_FIELDS = ("value", "low", "high", "qualifier", "unit", "entity", "source", "cue", "name", "type",
-                 "place", "gainer", "loser")
+_SPAN_KEYS = ("kind", "rule", "start", "end", "text", "content", "claims")
 
 
 def _cell(value: Any) -> str:
     if isinstance(value, dict):
-        return str(value.get("text"))
+        return repr(value.get("text"))
     return str(value)
 
 
 def _table_row(extraction: dict[str, Any]) -> str:
-    details = [f"{key}={_cell(extraction[key])}" for key in _TABLE_FIELDS if extraction.get(key) is not None]
+    details = [f"{key}={_cell(value)}" for key, value in extraction.items()
+               if key not in _SPAN_KEYS and value is not None and value != []]
     return f"{extraction['kind']:<18} {extraction['text'][:48]!r:<52} {' '.join(details)}"
 
 
