@@ -80,8 +80,8 @@ def test_quantities_with_qualifiers_bounds_entities_and_units(results: list[Extr
 
 def test_the_three_ranges(results: list[Extraction]) -> None:
     ranges = {r.text.split(" of ")[0]: r for r in results if r.kind == "range"}
-    assert (ranges["between 9,000 and 18,000 fighters"]["low"], ranges["between 9,000 and 18,000 fighters"]["high"]) == (
-        9000, 18000)
+    fighters = ranges["between 9,000 and 18,000 fighters"]
+    assert (fighters["low"], fighters["high"], fighters["entity"]) == (9000, 18000, "fighters")
     percent = ranges["20 percent to 25 percent"]
     assert (percent["low"], percent["high"], percent["unit"]) == (20, 25, "percent")
     fraction = ranges["anywhere from half to one-third"]
