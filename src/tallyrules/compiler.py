@@ -19,6 +19,7 @@ set* with its own mask character.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,13 @@ RESERVED_FIELDS = frozenset({"kind", "rule", "start", "end", "text"})
 ROLES = ("rule", "fragment", "veto")
 REGEX_MEMORY = 128 << 20  # RE2's budget per regex (program + lazily built DFA states)
 MAX_PATTERN_SIZE = 200_000  # characters of regex after inlining fragments
+MAX_ANCHORS = 2000  # a rule with more anchor words than this is not prefiltered
+
+
+def _anchor_word(text: str) -> str:
+    """The longest run of letters or digits in ``text``, lower-cased: what must occur for it to match."""
+    runs = re.findall(r"[^\W_]+", text.lower())
+    return max(runs, key=len) if runs else ""
 
 
 @attrs.frozen
@@ -74,6 +82,7 @@ class CompiledRule:
     references: Mapping[str, Reference] = attrs.field(eq=False, repr=False)  # group name -> what it refers to
     masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets in the regex (shadow text needs them)
     required_masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets every match contains
+    anchors: frozenset[str] | None = attrs.field(eq=False, repr=False)  # one of these words is in every match
     fields: tuple[tuple[str, Evaluator], ...] = attrs.field(eq=False, repr=False)
     defaults: tuple[str, ...] = attrs.field(eq=False, repr=False)
     where: Evaluator | None = attrs.field(eq=False, repr=False)
@@ -397,6 +406,49 @@ class _Compilation:
             self.inline_cache[key] = (code, frozenset(masks))
         return self.inline_cache[key]
 
+    def _anchors(self, unit: _Unit, node: Any, depth: int = 0) -> frozenset[str] | None:
+        """Words of which every match contains one (lower case), or None when there are none to rely on.
+
+        The matcher looks for all anchors of all rules in one RE2 pass and runs a rule
+        only when one of its anchors occurs: the prefilter on literal anchors.
+        """
+        if node is None or depth > 50:
+            return None
+        if isinstance(node, ast.Literal):
+            return frozenset({_anchor_word(node.text)}) - {""} or None
+        if isinstance(node, ast.LexiconRef):
+            if node.negated:
+                return None
+            try:
+                lexicon = self._lexicon_in(unit)(node.name, node.at)
+            except RuleError:
+                return None
+            words = frozenset(_anchor_word(entry) for entry in lexicon.entries)
+            return None if "" in words or not words or len(words) > MAX_ANCHORS else words
+        if isinstance(node, ast.RuleRef):
+            try:
+                found = self.reference(unit, node.name, node.at)
+            except RuleError:
+                return None
+            if found.mask is not None:
+                return None  # a cascade: the required-mask check covers it
+            target_unit, target = self.rule_list[found.targets[0]]
+            return self._anchors(target_unit, target.pattern, depth + 1)
+        if isinstance(node, (ast.Sequence, ast.Glued)):
+            options = [a for a in (self._anchors(unit, item, depth + 1) for item in node.items) if a is not None]
+            return min(options, key=len) if options else None
+        if isinstance(node, ast.Alternation):
+            parts = [self._anchors(unit, option, depth + 1) for option in node.options]
+            if any(p is None for p in parts):
+                return None
+            union = frozenset().union(*[p for p in parts if p is not None])
+            return union if len(union) <= MAX_ANCHORS else None
+        if isinstance(node, ast.Repeat):
+            return self._anchors(unit, node.item, depth + 1) if node.low > 0 else None
+        if isinstance(node, ast.Capture):
+            return self._anchors(unit, node.item, depth + 1)
+        return None
+
     def _required_masks(self, unit: _Unit, node: Any, depth: int = 0) -> set[int]:
         """Mask sets that every match of ``node`` contains (to skip a rule when one is absent)."""
         if node is None or depth > 50:
@@ -491,6 +543,7 @@ class _Compilation:
             references=references,
             masks=tuple(sorted(masks)),
             required_masks=tuple(sorted(self._required_masks(unit, rule.pattern))),
+            anchors=self._anchors(unit, rule.pattern),
             fields=tuple(fields),
             defaults=tuple(schema) if schema else (),
             where=where,

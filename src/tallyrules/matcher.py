@@ -29,7 +29,7 @@ import re2
 
 from .compiler import CompiledRule, CompiledRules
 from .expressions import FunctionFailed
-from .patterns import FILLER, mask_char, without_masks
+from .patterns import FILLER, mask_char
 from .results import Extraction, Span
 
 
@@ -82,31 +82,36 @@ class Matcher:
         self._build_prefilter()
 
     def _build_prefilter(self) -> None:
-        """One RE2 FilteredRE2 over every rule: the literal atoms each needs, found in one pass.
+        """One RE2 set of every rule's anchor words, so one pass tells which rules may match.
 
-        A rule none of whose required atoms occurs in a document cannot match it
-        and is never run there (nor are the rules only it refers to).
+        A rule none of whose anchors occurs in a document cannot match it and is
+        never run there (nor are the rules only it refers to).  Anchors are looked
+        for as case-insensitive substrings: a superset of the words, never fewer.
         """
-        self.prefilter: Any = re2.Filter()
-        self.filtered: dict[int, int] = {}  # filter index -> rule order
-        self.unfiltered: set[int] = set()
-        options = re2.Options()
-        options.max_mem = 8 << 20
-        options.log_errors = False
+        words = sorted({word for rule in self.compiled.rules if rule.anchors for word in rule.anchors})
+        self.anchor_set: Any = None
+        self.unanchored = {rule.order for rule in self.compiled.rules if not rule.anchors}
+        self.rules_of_word: list[list[int]] = [[] for _ in words]
+        index = {word: i for i, word in enumerate(words)}
         for rule in self.compiled.rules:
-            try:
-                self.filtered[self.prefilter.Add(without_masks(rule.pattern_source), options)] = rule.order
-            except re2.error:
-                self.unfiltered.add(rule.order)
-        if self.filtered:
-            self.prefilter.Compile()
+            for word in rule.anchors or ():
+                self.rules_of_word[index[word]].append(rule.order)
+        if words:
+            options = re2.Options()
+            options.case_sensitive = False
+            options.log_errors = False
+            self.anchor_set = re2.Set.SearchSet(options)
+            for word in words:
+                self.anchor_set.Add(re2.escape(word))
+            self.anchor_set.Compile()
 
     def possible_rules(self, text: str) -> set[int]:
-        """The orders of the rules whose literal atoms all occur in ``text``."""
-        if not self.filtered:
-            return set(self.unfiltered)
-        found = self.prefilter.Match(text, True) or ()
-        return self.unfiltered.union(self.filtered[i] for i in found)
+        """The orders of the rules that may match ``text``: unanchored ones, and those with an anchor in it."""
+        possible = set(self.unanchored)
+        if self.anchor_set is not None:
+            for word in self.anchor_set.Match(text) or ():
+                possible.update(self.rules_of_word[word])
+        return possible
 
     def run(self, text: str, include_vetoes: bool = False) -> list[Extraction]:
         """Extractions of ``text`` in document order."""

@@ -203,17 +203,6 @@ def mask_token(mask: int) -> str:
     return f"(?:\\x{{{MASK_BASE + mask:x}}}\\x{{f8ff}}*)"
 
 
-_MASK_TOKEN = re.compile(r"\(\?:\\x\{[ef][0-9a-f]{3}\}\\x\{f8ff\}\*\)")
-
-
-def without_masks(code: str) -> str:
-    """The regex with every mask token made empty: what must appear in the raw text for a match.
-
-    Used to prefilter rules (RE2's FilteredRE2 extracts the literal atoms a match needs).
-    """
-    return _MASK_TOKEN.sub("(?:)", code)
-
-
 class PatternEmitter:
     """Emit the regex of one pattern.
 
