@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -53,20 +54,22 @@ def _rank(entry: Entry) -> tuple[int, int, int, int]:
     return (start - end, -rule.priority, rule.order, start)
 
 
-def _non_overlapping(entries: Iterable[Entry]) -> list[Entry]:
-    """The conflict policy: longest first, then priority, then rule order, then position."""
-    starts: list[int] = []
-    ends: list[int] = []
+def _non_overlapping(entries: Iterable[Entry], length: int) -> list[Entry]:
+    """The conflict policy: longest first, then priority, then rule order, then position.
+
+    Taken characters are marked in a bytearray, so checking and marking a candidate
+    costs its own length: linear in the text for a fixed number of rules.
+    """
+    ranked = sorted(entries, key=_rank)
+    if len(ranked) <= 1:
+        return ranked
+    taken = bytearray(length)
     kept = []
-    for entry in sorted(entries, key=_rank):
+    for entry in ranked:
         start, end = entry[0], entry[1]
-        position = bisect.bisect_left(starts, start)
-        if position < len(starts) and starts[position] < end:
-            continue  # a kept span starts inside this one
-        if position > 0 and ends[position - 1] > start:
-            continue  # the kept span before this one reaches into it
-        starts.insert(position, start)
-        ends.insert(position, end)
+        if taken.find(1, start, end) != -1:
+            continue  # overlaps a span already kept
+        taken[start:end] = b"\x01" * (end - start)
         kept.append(entry)
     return kept
 
@@ -124,7 +127,7 @@ class Matcher:
             by_layer.setdefault(entry[2].layer, []).append(entry)
         results = []
         for entries in by_layer.values():
-            for entry in _non_overlapping(entries):
+            for entry in _non_overlapping(entries, len(text)):
                 if entry[2].role == "veto" and not include_vetoes:
                     continue
                 results.append(document.extraction(entry))
@@ -143,21 +146,31 @@ class Matcher:
 
     def _link(self, results: list[Extraction]) -> list[Extraction]:
         for link in self.compiled.links:
-            owners = [(i, r) for i, r in enumerate(results) if r.kind == link.target]
-            if not owners:
+            # the areas (e.g. attribution contents) sorted by start, with the furthest end reached so far,
+            # so each claim looks back only over areas that can still contain it
+            areas = sorted(
+                (area.start, area.end, i) for i, r in enumerate(results) if r.kind == link.target
+                for area in [r.fields.get(link.field)] if isinstance(area, (Span, Extraction))
+            )
+            if not areas:
                 continue
+            starts = [a[0] for a in areas]
+            reach = list(itertools.accumulate((a[1] for a in areas), max))
             claims: dict[int, list[int]] = {}
             for index, result in enumerate(results):
                 if result.kind not in link.kinds or link.target in result.fields:
                     continue
-                for owner_index, owner in owners:
-                    area = owner.fields.get(link.field)
-                    if isinstance(area, (Span, Extraction)) and area.start <= result.start and result.end <= area.end:
+                position = bisect.bisect_right(starts, result.start) - 1
+                while position >= 0 and reach[position] >= result.end:
+                    _start, area_end, owner_index = areas[position]
+                    if result.end <= area_end:
+                        owner = results[owner_index]
                         claims.setdefault(owner_index, []).append(index)
                         fields = {**result.fields, link.target: owner_index, "source": owner.fields.get("source")}
                         results[index] = Extraction(result.kind, result.rule, result.start, result.end,
                                                     result.text, fields, result.parts)
                         break
+                    position -= 1
             for owner_index, members in claims.items():
                 owner = results[owner_index]
                 fields = {**owner.fields, "claims": members}
@@ -216,7 +229,7 @@ class _Document:
             entries: list[Entry] = []
             for order in self.matcher.compiled.mask_sets[mask]:
                 entries.extend(self.matches(self.matcher.by_order[order]))
-            self.set_spans[mask] = {(e[0], e[1]): e for e in _non_overlapping(entries)}
+            self.set_spans[mask] = {(e[0], e[1]): e for e in _non_overlapping(entries, len(self.text))}
         return self.set_spans[mask]
 
     def shadow(self, masks: tuple[int, ...]) -> str:
@@ -233,7 +246,7 @@ class _Document:
                 mask_of[(entry[0], entry[1], entry[2].order)] = mask
         pieces = []
         position = 0
-        for entry in sorted(_non_overlapping(marked), key=lambda e: e[0]):
+        for entry in sorted(_non_overlapping(marked, len(self.text)), key=lambda e: e[0]):
             start, end = entry[0], entry[1]
             pieces.append(self.base[position:start])
             pieces.append(mask_char(mask_of[(start, end, entry[2].order)]) + FILLER * (end - start - 1))
