@@ -80,7 +80,7 @@ class CompiledRule:
     search: Any = attrs.field(eq=False, repr=False)  # the RE2 regex, run over the rule's shadow text
     groups: tuple[tuple[int, Group], ...] = attrs.field(eq=False, repr=False)  # (regex group index, group)
     references: Mapping[str, Reference] = attrs.field(eq=False, repr=False)  # group name -> what it refers to
-    masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets in the regex (shadow text needs them)
+    masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets in the regex (its shadow needs them)
     required_masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets every match contains
     anchors: frozenset[str] | None = attrs.field(eq=False, repr=False)  # one of these words is in every match
     fields: tuple[tuple[str, Evaluator], ...] = attrs.field(eq=False, repr=False)
@@ -263,7 +263,7 @@ class _Compilation:
                 self.by_kind.setdefault(rule.kind, []).append(i)
         self.references = [self._references(u, r) for u, r in self.rule_list]
         self._check_cycles()
-        self.inline_cache: dict[tuple[int, bool, bool], tuple[str, frozenset[int]]] = {}
+        self.inline_cache: dict[tuple[int, bool, bool], tuple[str, tuple[int, ...]]] = {}
         self.mask_ids: dict[tuple[int, ...], int] = {}
         compiled = []
         for i, (unit, rule) in enumerate(self.rule_list):
@@ -381,18 +381,18 @@ class _Compilation:
     def _visible_rules(self, unit: _Unit) -> set[str]:
         return set(unit.rules).union(*(imported.rules for imported in unit.imports))
 
-    def _emitter(self, unit: _Unit, masks: set[int]) -> PatternEmitter:
+    def _emitter(self, unit: _Unit, masks: dict[int, None]) -> PatternEmitter:
         def code_for(name: str, at: ast.Location, glued_left: bool, glued_right: bool) -> str:
             found = self.reference(unit, name, at)
             if found.mask is not None:
-                masks.add(found.mask)
+                masks.setdefault(found.mask)
                 return mask_token(found.mask)
             code, inner_masks = self._inline_rule(found.targets[0], glued_left, glued_right)
-            masks.update(inner_masks)
+            masks.update(dict.fromkeys(inner_masks))
             return code
         return PatternEmitter(self._lexicon_in(unit), code_for)
 
-    def _inline_rule(self, index: int, glued_left: bool, glued_right: bool) -> tuple[str, frozenset[int]]:
+    def _inline_rule(self, index: int, glued_left: bool, glued_right: bool) -> tuple[str, tuple[int, ...]]:
         key = (index, glued_left, glued_right)
         if key not in self.inline_cache:
             if index in self.cyclic:
@@ -400,10 +400,10 @@ class _Compilation:
             unit, rule = self.rule_list[index]
             if rule.pattern is None:
                 raise _error(f"rule {rule.name!r} has no match clause", rule.at)
-            masks: set[int] = set()
+            masks: dict[int, None] = {}
             code = self._emitter(unit, masks).emit(rule.pattern, EmitContext(with_groups=False),
                                                    glued_left, glued_right)
-            self.inline_cache[key] = (code, frozenset(masks))
+            self.inline_cache[key] = (code, tuple(masks))
         return self.inline_cache[key]
 
     def _anchors(self, unit: _Unit, node: Any, depth: int = 0) -> frozenset[str] | None:
@@ -485,7 +485,7 @@ class _Compilation:
         if rule.role == "veto" and not (rule.layer or self.kind_layers.get(kind) or rule.kind):
             self.errors.append(_error("a veto needs a kind or a layer to act in", rule.at))
         search_context = EmitContext(with_groups=True)
-        masks: set[int] = set()
+        masks: dict[int, None] = {}
         try:
             search_code = self._emitter(unit, masks).emit(rule.pattern, search_context)
         except RuleError as error:
@@ -541,7 +541,7 @@ class _Compilation:
             search=search,
             groups=tuple((search.groupindex[g.name], g) for g in search_context.groups),
             references=references,
-            masks=tuple(sorted(masks)),
+            masks=tuple(masks),
             required_masks=tuple(sorted(self._required_masks(unit, rule.pattern))),
             anchors=self._anchors(unit, rule.pattern),
             fields=tuple(fields),

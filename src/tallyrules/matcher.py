@@ -233,23 +233,27 @@ class _Document:
         return self.set_spans[mask]
 
     def shadow(self, masks: tuple[int, ...]) -> str:
-        """The text with the spans of ``masks`` replaced by mask tokens of equal length."""
+        """The text with the spans of ``masks`` replaced by mask tokens of equal length.
+
+        Where spans of two mask sets overlap, the conflict policy decides (the longest is kept).
+        """
         if not masks:
             return self.base
         if masks in self.shadows:
             return self.shadows[masks]
-        marked: list[Entry] = []
+        candidates: list[Entry] = []
         mask_of: dict[tuple[int, int, int], int] = {}
         for mask in masks:
             for entry in self.spans(mask).values():
-                marked.append(entry)
+                candidates.append(entry)
                 mask_of[(entry[0], entry[1], entry[2].order)] = mask
+        marked = sorted((e[0], e[1], mask_of[(e[0], e[1], e[2].order)])
+                        for e in _non_overlapping(candidates, len(self.text)))
         pieces = []
         position = 0
-        for entry in sorted(_non_overlapping(marked, len(self.text)), key=lambda e: e[0]):
-            start, end = entry[0], entry[1]
+        for start, end, mask in marked:
             pieces.append(self.base[position:start])
-            pieces.append(mask_char(mask_of[(start, end, entry[2].order)]) + FILLER * (end - start - 1))
+            pieces.append(mask_char(mask) + FILLER * (end - start - 1))
             position = end
         pieces.append(self.base[position:])
         shadow = "".join(pieces)
