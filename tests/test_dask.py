@@ -16,27 +16,7 @@ from tallyrules.cli import main
 from tallyrules.inputs import InputDocument, InputProblem
 from tallyrules.packs import load_plugins
 
-RULES = r'''
-lexicon scale = {"million": 1e6, "billion": 1e9}
-lexicon qualifier = {"more than": "more_than", "nearly": "approximately", "about": "approximately"}
-lexicon cue = {"said", "told", "reported"}
-kind dtest_number { value }
-kind dtest_quantity { value, qualifier, entity }
-kind dtest_attribution { source, cue, content }
-rule digits: dtest_number {
-    match n:NUM (s:<scale>)?
-    yield { value: number(n) * lookup(<scale>, s, 1) }
-}
-rule counted: dtest_quantity {
-    match q:<qualifier>? n:@dtest_number e:LOWER
-    yield { value: n.value, qualifier: lookup(<qualifier>, q, "exact"), entity: text(e) }
-}
-rule said: dtest_attribution {
-    match s:(CAP CAP?) k:<cue> c:(ANY{2,10}) "."
-    yield { source: text(s), cue: text(k), content: c }
-}
-link dtest_quantity to dtest_attribution.content
-'''
+RULES = (Path(__file__).parent / "fixtures" / "streaming.rules").read_text(encoding="utf-8")
 
 SENTENCES = [
     "Officials said more than {n},000 fighters were killed.",

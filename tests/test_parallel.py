@@ -14,28 +14,7 @@ from tallyrules.inputs import InputDocument, InputProblem
 from tallyrules.packs import load_plugins
 from tallyrules.parallel import extract_parallel
 
-# A small rule file of our own, so that the fixture has extractions whatever packs are installed.
-RULES = r'''
-lexicon scale = {"million": 1e6, "billion": 1e9}
-lexicon qualifier = {"more than": "more_than", "nearly": "approximately", "about": "approximately"}
-lexicon cue = {"said", "told", "reported"}
-kind ptest_number { value }
-kind ptest_quantity { value, qualifier, entity }
-kind ptest_attribution { source, cue, content }
-rule digits: ptest_number {
-    match n:NUM (s:<scale>)?
-    yield { value: number(n) * lookup(<scale>, s, 1) }
-}
-rule counted: ptest_quantity {
-    match q:<qualifier>? n:@ptest_number e:LOWER
-    yield { value: n.value, qualifier: lookup(<qualifier>, q, "exact"), entity: text(e) }
-}
-rule said: ptest_attribution {
-    match s:(CAP CAP?) k:<cue> c:(ANY{2,10}) "."
-    yield { source: text(s), cue: text(k), content: c }
-}
-link ptest_quantity to ptest_attribution.content
-'''
+RULES = (Path(__file__).parent / "fixtures" / "streaming.rules").read_text(encoding="utf-8")
 
 TEXTS = [
     "Officials said more than 6,000 fighters were killed.",
@@ -99,7 +78,7 @@ def test_jobs_2_output_identical_to_jobs_1(tmp_path: Path, fixture_files: tuple[
     assert len(records) == good  # one output record per non-blank input line, in order
     assert [r["id"] for r in records[:6]] == [f"d0-{i}" for i in range(6)]
     assert sum("error" in r for r in records) == 3 * 4  # 4 bad lines (blank skipped) x 3 rounds
-    assert any(e["kind"] == "ptest_quantity" for r in records for e in r["extractions"])
+    assert any(e["kind"] == "stream_quantity" for r in records for e in r["extractions"])
 
 
 def test_jobs_more_than_documents_and_chunks(tmp_path: Path, fixture_files: tuple[Path, Path]) -> None:
