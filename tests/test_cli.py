@@ -132,3 +132,11 @@ def test_packs_lists_the_core_pack(capsys) -> None:
 def test_unknown_pack_is_a_clear_error(capsys) -> None:
     status, _out, err = run(capsys, "extract", "--packs", "nosuchpack", "-")
     assert status == 2 and "no installed pack named 'nosuchpack'" in err
+
+
+def test_check_warns_about_very_large_patterns(tmp_path: Path, capsys) -> None:
+    big = tmp_path / "big.rules"
+    big.write_text('rule r { match ANY{300} ANY{300} }\n', encoding="utf-8")
+    status, out, err = run(capsys, "check", str(big))
+    assert status == 0 and out.startswith("ok:")
+    assert f"{big}:1: warning: rule 'r' compiles to" in err and "RE2 instructions" in err

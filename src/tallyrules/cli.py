@@ -88,8 +88,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+# A compiled pattern above this many RE2 instructions compiles slowly and may not fit its DFA.
+LARGE_PROGRAM = 50_000
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     engine = Engine(packs=[], paths=args.paths) if not args.with_packs else Engine(paths=args.paths)
+    for rule in engine.rules:
+        size = rule.search.programsize
+        if size > LARGE_PROGRAM:
+            print(f"{rule.file}:{rule.line}: warning: rule {rule.short_name!r} compiles to {size:,} RE2 instructions; "
+                  "refer to kinds (@kind) rather than large fragments to keep it small", file=sys.stderr)
     print(f"ok: {len(engine.rules)} rules in {len(engine.compiled.files)} files")
     return 0
 

@@ -559,7 +559,8 @@ class _Compilation:
         try:
             return re2.compile(code, options)
         except re2.error as error:
-            self.errors.append(_error(f"rule {rule.name!r} does not compile: {error}", rule.at,
+            reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+            self.errors.append(_error(f"rule {rule.name!r} does not compile: {reason}", rule.at,
                                       hint="the pattern (with everything it references) may be too large"))
             return None
 
