@@ -265,6 +265,7 @@ class _Compilation:
         self._check_cycles()
         self.inline_cache: dict[tuple[int, bool, bool], tuple[str, tuple[int, ...]]] = {}
         self.mask_ids: dict[tuple[int, ...], int] = {}
+        self.lexicon_regexes: dict[tuple[int, bool, bool, bool], str] = {}
         compiled = []
         for i, (unit, rule) in enumerate(self.rule_list):
             result = self._compile_rule(i, unit, rule)
@@ -390,7 +391,7 @@ class _Compilation:
             code, inner_masks = self._inline_rule(found.targets[0], glued_left, glued_right)
             masks.update(dict.fromkeys(inner_masks))
             return code
-        return PatternEmitter(self._lexicon_in(unit), code_for)
+        return PatternEmitter(self._lexicon_in(unit), code_for, self.lexicon_regexes)
 
     def _inline_rule(self, index: int, glued_left: bool, glued_right: bool) -> tuple[str, tuple[int, ...]]:
         key = (index, glued_left, glued_right)

@@ -24,6 +24,7 @@ How a pattern becomes a regex:
 
 from __future__ import annotations
 
+import functools
 import re
 import re._parser as sre_parse  # type: ignore[import-not-found]
 from collections.abc import Callable
@@ -72,6 +73,12 @@ def _bounded(code: str, starts_word: bool, ends_word: bool, glued_left: bool, gl
     return f"{lead}{code}{trail}"
 
 
+@functools.cache
+def _escape(char: str) -> str:
+    """One character as an RE2 literal (cached: literals and lexicons escape thousands of characters)."""
+    return str(re2.escape(char))
+
+
 def _ascii_word(char: str) -> bool:
     """Whether RE2's (ASCII) \\b can mark this edge; other letters rely on the matcher's check."""
     return char.isascii() and char.isalnum()
@@ -82,7 +89,7 @@ def literal_regex(text: str, cased: bool, glued_left: bool = False, glued_right:
     words = text.split()
     parts = []
     for index, word in enumerate(words):
-        body = "".join(CHARACTER_VARIANTS.get(char) or re2.escape(char) for char in word)
+        body = "".join(CHARACTER_VARIANTS.get(char) or _escape(char) for char in word)
         parts.append(
             _bounded(
                 body,
@@ -216,10 +223,12 @@ class PatternEmitter:
         self,
         lexicon: Callable[[str, ast.Location], Lexicon],
         reference: Callable[[str, ast.Location, bool, bool], str],
+        lexicon_cache: dict[tuple[int, bool, bool, bool], str] | None = None,
     ) -> None:
         self._lexicon = lexicon
         self._inline = reference
-        self._lexicon_cache: dict[tuple[str, bool, bool, bool], str] = {}
+        # shared between emitters of one compilation: a lexicon's regex is built once
+        self._lexicon_cache = lexicon_cache if lexicon_cache is not None else {}
 
     def emit(self, node: ast.Pattern, context: EmitContext, glued_left: bool = False,
              glued_right: bool = False, depth: int = 0) -> str:
@@ -321,7 +330,7 @@ class PatternEmitter:
 
     def _lexicon_regex(self, node: ast.LexiconRef, glued_left: bool, glued_right: bool) -> str:
         lexicon = self._lexicon(node.name, node.at)
-        key = (lexicon.name + str(id(lexicon)), node.negated, glued_left, glued_right)
+        key = (id(lexicon), node.negated, glued_left, glued_right)
         if key in self._lexicon_cache:
             return self._lexicon_cache[key]
         if node.negated:
