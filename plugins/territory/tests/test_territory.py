@@ -78,9 +78,36 @@ def test_the_four_changes_of_the_seed_article(engine: tallyrules.Engine) -> None
     "Experts believe that ISIS could eventually lose Mosul to the coalition forces.",
     "Federer withdrew from Wimbledon with a back injury.",
     "Kerry took 55 percent in Ohio.",
+    "The Patriots seized control of the AFC East.",
+    "BP took over the refinery in Texas.",
+    "Kidnappers seized two Americans in Baghdad.",
+    "Insurgents threatened to seize the city.",
+    "The Democrats lost control of the Senate.",
+    "Residents fled the city as the militants approached.",
+    "The general left Baghdad for Washington on Monday.",
+    "The army may withdraw from the city.",
+    "Abbas called on Israel to pull out of the West Bank.",
+    "US, Iraqi Forces in New Push to Retake Rebel Zone.",
+    "Troops stormed the school and freed the hostages.",
+    "The Lakers drove the Celtics out of the playoffs.",
 ])
 def test_no_change_in_ordinary_news(engine: tallyrules.Engine, text: str) -> None:
     assert changes(engine, text) == []
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Rebels overran a sleeping village near the border on Monday.", "a sleeping village"),
+    ("Israel withdraws from Khan Younis refugee camp after a four-day raid.", "Khan Younis refugee camp"),
+    ("Police Lose Control of Mosul Amid Uprising", "Mosul"),
+    ("Marines retook a number of sites seized last week by gunmen.", "a number of sites"),
+    ("Troops prepared to storm the police station he took over with supporters.", "the police station"),
+    ("Peacekeepers handed control of the capital, Monrovia, to local forces.", "the capital, Monrovia"),
+    ("Ramadi, the capital of Anbar province, fell to ISIS militants.", "Ramadi"),
+    ("Government troops drove the rebels out of the town of Bunia.", "the town of Bunia"),
+    ("ISIS militants took over the town of Hit.", "the town of Hit"),
+])
+def test_changes_in_news_phrasing(engine: tallyrules.Engine, text: str, place: str) -> None:
+    assert [c["place"].text for c in changes(engine, text)] == [place]
 
 
 @pytest.mark.skipif(not DEV_GOLD.exists(), reason="no shared gold data")
