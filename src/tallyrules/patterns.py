@@ -35,7 +35,7 @@ import re2
 from . import ast
 from .errors import RuleError
 from .lexicons import Lexicon
-from .tokens import CHARACTER_VARIANTS, GAP, LEAD, TOKEN_CLASSES, compact_classes, is_word_char
+from .tokens import CHARACTER_VARIANTS, GAP, LEAD, TOKEN_CLASSES, compact_classes
 
 MAX_REPEAT = 1000  # RE2's own limit on counted repetition
 MAX_DEPTH = 200  # deeper nesting is surely a mistake, and would exhaust the stack
@@ -110,15 +110,15 @@ def _edge_is_word(items: list, first: bool) -> bool | None:
     op, value = items[0] if first else items[-1]
     name = str(op)
     if name == "LITERAL":
-        return is_word_char(chr(value))
+        return _ascii_word(chr(value))
     if name == "IN":
         kinds = set()
         for item_op, item_value in value:
             item_name = str(item_op)
             if item_name == "LITERAL":
-                kinds.add(is_word_char(chr(item_value)))
+                kinds.add(_ascii_word(chr(item_value)))
             elif item_name == "RANGE":
-                kinds.add(is_word_char(chr(item_value[0])) and is_word_char(chr(item_value[1])))
+                kinds.add(_ascii_word(chr(item_value[0])) and _ascii_word(chr(item_value[1])))
             elif item_name == "CATEGORY":
                 kinds.add(str(item_value) in ("CATEGORY_DIGIT", "CATEGORY_WORD"))
             else:

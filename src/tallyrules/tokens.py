@@ -158,11 +158,6 @@ CHARACTER_VARIANTS: dict[str, str] = {
 }
 
 
-def is_word_char(char: str) -> bool:
-    """True for letters and digits, the characters a word boundary separates."""
-    return char.isalnum()
-
-
 @attrs.frozen
 class Token:
     """A token of the text with its exact character offsets."""
