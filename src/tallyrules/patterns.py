@@ -8,8 +8,9 @@ which the rule language does not offer.
 How a pattern becomes a regex:
 
 * every token element becomes a regex of that token, with a word boundary on
-  each edge that is a word character (so ``"more" "than"`` cannot match inside
-  "furthermore"), unless the edge is glued to its neighbour with ``~``;
+  each edge that is an ASCII letter or digit (RE2's ``\\b`` sees no other; the
+  matcher rejects matches that start or end inside a word), so ``"more" "than"``
+  cannot match inside "furthermore", unless the edge is glued to its neighbour with ``~``;
 * elements in a sequence are joined by :data:`tokens.GAP` (optional
   whitespace, at most one line break);
 * ``@name`` naming a fragment is replaced by the fragment's pattern (a macro,
@@ -26,7 +27,11 @@ from __future__ import annotations
 
 import functools
 import re
-import re._parser as sre_parse  # type: ignore[import-not-found]
+
+try:  # Python 3.11+
+    import re._parser as sre_parse  # type: ignore[import-not-found]
+except ImportError:  # Python 3.10
+    import sre_parse  # type: ignore[no-redef]
 from collections.abc import Callable
 
 import attrs
