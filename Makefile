@@ -27,7 +27,6 @@ test: lint
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench,dask]'
 	$(BIN)/python benchmarks/throughput.py
 
 quality: $(STAMP)
