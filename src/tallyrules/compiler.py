@@ -39,8 +39,20 @@ RESERVED_FIELDS = frozenset({"kind", "rule", "start", "end", "text"})
 ROLES = ("rule", "fragment", "veto")
 # RE2's budget per regex (program + lazily built DFA states).  Measured on the news corpus with
 # all packs: 128 MB and 16 MB give ~210 MB peak RSS, 8 MB gives ~156 MB at about the same speed
-# (4 MB costs a third of the speed): a DFA that outgrows it is rebuilt, never wrong.
+# (4 MB costs a third of the speed): a DFA that outgrows it is rebuilt, never wrong.  A long
+# document outgrows it over and over, so texts past LONG_TEXT use a copy with a larger budget.
 REGEX_MEMORY = 8 << 20
+LONG_TEXT = 200_000  # characters
+LONG_TEXT_REGEX_MEMORY = 64 << 20
+
+
+def regex_options(memory: int = REGEX_MEMORY) -> Any:
+    """The RE2 options of every rule regex: leftmost-longest, a memory budget, no logging."""
+    options = re2.Options()
+    options.longest_match = True
+    options.max_mem = memory
+    options.log_errors = False  # errors are reported as RuleErrors, never printed by RE2
+    return options
 MAX_PATTERN_SIZE = 200_000  # characters of regex after inlining fragments
 MAX_ANCHORS = 2000  # a rule with more anchor words than this is not prefiltered
 
@@ -556,12 +568,8 @@ class _Compilation:
         )
 
     def _regex(self, code: str, rule: ast.RuleDef) -> Any:
-        options = re2.Options()
-        options.longest_match = True
-        options.max_mem = REGEX_MEMORY
-        options.log_errors = False  # errors are reported as RuleErrors, never printed by RE2
         try:
-            return re2.compile(code, options)
+            return re2.compile(code, regex_options())
         except re2.error as error:
             reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
             self.errors.append(_error(f"rule {rule.name!r} does not compile: {reason}", rule.at,

@@ -28,7 +28,7 @@ from typing import Any
 
 import re2
 
-from .compiler import CompiledRule, CompiledRules
+from .compiler import LONG_TEXT, LONG_TEXT_REGEX_MEMORY, CompiledRule, CompiledRules, regex_options
 from .expressions import FunctionFailed
 from .patterns import FILLER, mask_char
 from .results import Extraction, Span
@@ -82,6 +82,7 @@ class Matcher:
         self.by_order = {rule.order: rule for rule in compiled.rules}
         self.by_name = {rule.name: rule for rule in compiled.rules}
         self.searching = [r for r in compiled.rules if r.role in ("rule", "veto")]
+        self.long_text_regexes: dict[int, Any] = {}
         self._build_prefilter()
 
     def _build_prefilter(self) -> None:
@@ -107,6 +108,15 @@ class Matcher:
             for word in words:
                 self.anchor_set.Add(re2.escape(word))
             self.anchor_set.Compile()
+
+    def regex_for(self, rule: CompiledRule, length: int) -> Any:
+        """The rule's regex for a text of ``length``: a copy with a larger DFA budget for long texts."""
+        if length <= LONG_TEXT:
+            return rule.search
+        if rule.order not in self.long_text_regexes:
+            self.long_text_regexes[rule.order] = re2.compile(rule.pattern_source,
+                                                             regex_options(LONG_TEXT_REGEX_MEMORY))
+        return self.long_text_regexes[rule.order]
 
     def possible_rules(self, text: str) -> set[int]:
         """The orders of the rules that may match ``text``: unanchored ones, and those with an anchor in it."""
@@ -204,7 +214,7 @@ class _Document:
         shadow = self.shadow(rule.masks)
         text = self.text
         entries: list[Entry] = []
-        for match in rule.search.finditer(shadow):
+        for match in self.matcher.regex_for(rule, len(shadow)).finditer(shadow):
             start, end = match.span()
             while start < end and text[start].isspace():
                 start += 1  # an absent optional element may leave its gap at the start
