@@ -166,3 +166,10 @@ def test_no_match_inside_non_ascii_words(texts_matched):
     # the matcher rejects candidates that RE2's ASCII \b let start or end inside a word
     assert texts_matched('"n"', "año n") == ["n"]
     assert texts_matched("NUM", "é5 5") == ["5"]
+
+
+def test_no_match_starts_after_a_letter_and_an_apostrophe(texts_matched):
+    # the "s" of "today's" is part of that word, not a word of its own
+    assert texts_matched("LOWER", "today's s") == ["today's", "s"]  # one word, then the lone s
+    assert texts_matched('"s"', "today’s s") == ["s"]
+    assert texts_matched("CAP", "'Tis Rome") == ["Tis", "Rome"]

@@ -49,6 +49,17 @@ def _is_word(char: str) -> bool:
     return char.isalnum()
 
 
+def _starts_inside_word(text: str, start: int) -> bool:
+    """True when a match at ``start`` would begin inside a word: after a letter or digit, or
+    after an apostrophe that follows one (the "s" of "today's" is no word of its own)."""
+    if start == 0 or not _is_word(text[start]):
+        return False
+    before = text[start - 1]
+    if _is_word(before):
+        return True
+    return before in "'’" and start > 1 and _is_word(text[start - 2])
+
+
 def _rank(entry: Entry) -> tuple[int, int, int, int]:
     start, end, rule = entry[0], entry[1], entry[2]
     return (start - end, -rule.priority, rule.order, start)
@@ -222,7 +233,7 @@ class _Document:
                 end -= 1
             if start == end:
                 continue
-            if (start > 0 and _is_word(text[start - 1]) and _is_word(text[start])) or (
+            if _starts_inside_word(text, start) or (
                 end < len(text) and _is_word(text[end - 1]) and _is_word(text[end])
             ):
                 continue  # inside a word, where RE2's ASCII \b could not tell
