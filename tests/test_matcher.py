@@ -309,3 +309,27 @@ def test_function_failure_becomes_a_document_error():
     result = engine.extract_document("5", id="doc")
     assert result.extractions == () and result.id == "doc"
     assert "explode" in result.error and "ZeroDivisionError" in result.error and "inline.r" in result.error
+
+
+LINKED = r'''
+kind said_it { source, content }
+kind count { value }
+rule said: said_it {
+    match s:CAP "said" c:(ANY{1,8})
+    yield { source: s, content: c }
+}
+rule n: count {
+    match v:NUM
+    yield { value: number(v) }
+}
+'''
+
+
+def test_link_copies_only_the_declared_fields(engine_of):
+    text = "Kerry said 700 died"
+    plain = engine_of(LINKED + "link count to said_it.content\n").extract(text)
+    (claim,) = [r for r in plain if r.kind == "count"]
+    assert claim["said_it"] == 0 and "source" not in claim.fields
+    copied = engine_of(LINKED + "link count to said_it.content copy source\n").extract(text)
+    (claim,) = [r for r in copied if r.kind == "count"]
+    assert claim["said_it"] == 0 and claim["source"].text == "Kerry"

@@ -51,7 +51,7 @@ rule quoted: xtest_attribution {
     match OPEN_QUOTE c:(ANY{1,10}) CLOSE_QUOTE s:CAP k:<cue>
     yield { source: text(s), cue: text(k), content: c }
 }
-link xtest_quantity to xtest_attribution.content
+link xtest_quantity to xtest_attribution.content copy source
 '''
 
 NEWS = ("Officials said more than 6,000 fighters were killed. \u201cWe lost $5bn,\u201d Lopez said. "

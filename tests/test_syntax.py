@@ -66,7 +66,9 @@ def test_top_level_declarations_parse_to_their_nodes():
     assert (quantity.name, quantity.layer, quantity.fields) == ("quantity", "numeric", ("value", "low", "high"))
     assert (plain.name, plain.layer, plain.fields) == ("plain", None, ())
     (link,) = tree.links
-    assert (link.kinds, link.target, link.field) == (("quantity", "range"), "attribution", "content")
+    assert (link.kinds, link.target, link.field, link.copied) == (("quantity", "range"), "attribution", "content", ())
+    (copying,) = parse("link q to a.content copy source, cue\n").links
+    assert copying.copied == ("source", "cue")
     assert [r.name for r in tree.rules] == ["r"]
 
 

@@ -230,6 +230,7 @@ class LinkDef:
     kinds: tuple[str, ...]
     target: str
     field: str
+    copied: tuple[str, ...]  # fields of the target each claim receives a copy of
     at: Location
 
 

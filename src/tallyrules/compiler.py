@@ -121,6 +121,7 @@ class Link:
     kinds: frozenset[str]
     target: str
     field: str
+    copied: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -580,7 +581,7 @@ class _Compilation:
         links = []
         for unit in self.order:
             for link in unit.tree.links:
-                links.append(Link(frozenset(link.kinds), link.target, link.field))
+                links.append(Link(frozenset(link.kinds), link.target, link.field, link.copied))
         return tuple(links)
 
 

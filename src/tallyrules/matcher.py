@@ -187,7 +187,8 @@ class Matcher:
                     if result.end <= area_end:
                         owner = results[owner_index]
                         claims.setdefault(owner_index, []).append(index)
-                        fields = {**result.fields, link.target: owner_index, "source": owner.fields.get("source")}
+                        fields = {**result.fields, link.target: owner_index}
+                        fields.update((name, owner.fields.get(name)) for name in link.copied)
                         results[index] = Extraction(result.kind, result.rule, result.start, result.end,
                                                     result.text, fields, result.parts)
                         break

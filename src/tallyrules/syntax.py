@@ -133,8 +133,12 @@ class _ToAst(lark.Transformer):
 
     @v_args(meta=True)
     def link_def(self, meta: Any, children: list[Any]) -> ast.LinkDef:
-        *kinds, target, field = (str(c) for c in children)
-        return ast.LinkDef(tuple(kinds), target, field, self._at(meta))
+        *names, copied = children
+        *kinds, target, field = (str(c) for c in names)
+        return ast.LinkDef(tuple(kinds), target, field, copied or (), self._at(meta))
+
+    def copy_clause(self, children: list[Any]) -> tuple[str, ...]:
+        return tuple(str(c) for c in children)
 
     @v_args(meta=True)
     def rule_def(self, meta: Any, children: list[Any]) -> ast.RuleDef:
