@@ -3,11 +3,17 @@
 The suite never depends on the installed rule packs: every engine here is built
 with ``use_installed=False`` from rule text written in the tests or from the
 small fixture pack under ``tests/fixtures/pack``.
+
+Nor does it touch the user's parse cache: the whole session (and any subprocess it
+starts) caches parsed rule files in a private temporary directory, removed at the end.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +22,18 @@ from tallyrules import Engine, RuleError, RuleErrors
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PACK = FIXTURES / "pack"
+
+# Set at import, before any engine is built (collecting the examples of rule files builds some).
+SESSION_PARSE_CACHE = tempfile.mkdtemp(prefix="tallyrules-test-parse-cache-")
+os.environ["TALLYRULES_CACHE_DIR"] = SESSION_PARSE_CACHE
+os.environ.pop("TALLYRULES_CACHE", None)  # the suite runs with the cache on, as users do
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_parse_cache() -> Iterator[None]:
+    """Remove the session's parse cache directory when the session ends."""
+    yield
+    shutil.rmtree(SESSION_PARSE_CACHE, ignore_errors=True)
 
 
 def build(text: str, **options: object) -> Engine:

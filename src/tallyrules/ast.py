@@ -3,6 +3,13 @@
 :mod:`tallyrules.syntax` builds these from the Lark parse tree; the compiler
 turns them into regular expressions and evaluators.  Every node keeps the
 ``line``/``column`` where it starts so compile errors can point at it.
+
+:mod:`tallyrules.syntax_cache` stores these trees as JSON, generically from the
+classes below and their field annotations, so keep nodes plain data: fields typed
+with str, int, float, bool, None, other node classes, tuples and unions of these, or
+``object`` for a literal value.  A new class or field needs no change to the cache
+(its key includes this file's source, so old entries are simply not used); a type it
+cannot represent makes the cache refuse to store, and the tests say so.
 """
 
 from __future__ import annotations

@@ -93,9 +93,9 @@ LARGE_PROGRAM = 50_000
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    engine = Engine(packs=[], paths=args.paths) if not args.with_packs else Engine(paths=args.paths)
+    engine = Engine(packs=None if args.with_packs else [], paths=args.paths, compile_regexes=True)
     for rule in engine.rules:
-        size = rule.search.programsize
+        size = rule.search.program_size
         if size > LARGE_PROGRAM:
             print(f"{rule.file}:{rule.line}: warning: rule {rule.short_name!r} compiles to {size:,} RE2 instructions; "
                   "refer to kinds (@kind) rather than large fragments to keep it small", file=sys.stderr)

@@ -22,10 +22,9 @@ import contextlib
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
-import re2
 
 from . import ast
 from .errors import RuleError, RuleErrors
@@ -33,26 +32,11 @@ from .expressions import Evaluator, ExpressionCompiler
 from .functions import BUILTIN_FUNCTIONS, Function
 from .lexicons import Lexicon, build_lexicon, read_word_list
 from .patterns import MAX_MASKS, EmitContext, Group, PatternEmitter, mask_token
+from .regex import RegexError, RuleRegex
 from .syntax import parse
 
 RESERVED_FIELDS = frozenset({"kind", "rule", "start", "end", "text"})
 ROLES = ("rule", "fragment", "veto")
-# RE2's budget per regex (program + lazily built DFA states).  Measured on the news corpus with
-# all packs: 128 MB and 16 MB give ~210 MB peak RSS, 8 MB gives ~156 MB at about the same speed
-# (4 MB costs a third of the speed): a DFA that outgrows it is rebuilt, never wrong.  A long
-# document outgrows it over and over, so texts past LONG_TEXT use a copy with a larger budget.
-REGEX_MEMORY = 8 << 20
-LONG_TEXT = 200_000  # characters
-LONG_TEXT_REGEX_MEMORY = 64 << 20
-
-
-def regex_options(memory: int = REGEX_MEMORY) -> Any:
-    """The RE2 options of every rule regex: leftmost-longest, a memory budget, no logging."""
-    options = re2.Options()
-    options.longest_match = True
-    options.max_mem = memory
-    options.log_errors = False  # errors are reported as RuleErrors, never printed by RE2
-    return options
 MAX_PATTERN_SIZE = 200_000  # characters of regex after inlining fragments
 MAX_ANCHORS = 2000  # a rule with more anchor words than this is not prefiltered
 
@@ -61,6 +45,24 @@ def _anchor_word(text: str) -> str:
     """The longest run of letters or digits in ``text``, lower-cased: what must occur for it to match."""
     runs = re.findall(r"[^\W_]+", text.lower())
     return max(runs, key=len) if runs else ""
+
+
+T = TypeVar("T")
+
+
+def _all_of(parts: list[tuple[frozenset[T], ...]]) -> tuple[frozenset[T], ...]:
+    """The clauses of a sequence: every clause of every part (each once)."""
+    return tuple(dict.fromkeys(clause for part in parts for clause in part))
+
+
+def _one_of(options: list[tuple[frozenset[T], ...]]) -> frozenset[T] | None:
+    """One clause for an alternation: the smallest clause of each option, together.
+
+    None when an option has no clause (then nothing is required of the alternation).
+    """
+    if not options or any(not option for option in options):
+        return None
+    return frozenset().union(*(min(option, key=len) for option in options))
 
 
 @attrs.frozen
@@ -92,12 +94,13 @@ class CompiledRule:
     file: str
     line: int
     pattern_source: str
-    search: Any = attrs.field(eq=False, repr=False)  # the RE2 regex, run over the rule's shadow text
+    search: RuleRegex = attrs.field(eq=False, repr=False)  # the RE2 regex, run over the rule's shadow text
     groups: tuple[tuple[int, Group], ...] = attrs.field(eq=False, repr=False)  # (regex group index, group)
     references: Mapping[str, Reference] = attrs.field(eq=False, repr=False)  # group name -> what it refers to
     masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets in the regex (its shadow needs them)
-    required_masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets every match contains
-    anchors: frozenset[str] | None = attrs.field(eq=False, repr=False)  # one of these words is in every match
+    # clauses: every match contains a span of a mask set of each clause, and a word of each anchor clause
+    required_masks: tuple[frozenset[int], ...] = attrs.field(eq=False, repr=False)
+    anchors: tuple[frozenset[str], ...] = attrs.field(eq=False, repr=False)
     fields: tuple[tuple[str, Evaluator], ...] = attrs.field(eq=False, repr=False)
     defaults: tuple[str, ...] = attrs.field(eq=False, repr=False)
     where: Evaluator | None = attrs.field(eq=False, repr=False)
@@ -170,8 +173,10 @@ def _module_name(source: RuleSource) -> str:
 
 
 class _Compilation:
-    def __init__(self, sources: Iterable[RuleSource], functions: Mapping[str, Function]) -> None:
+    def __init__(self, sources: Iterable[RuleSource], functions: Mapping[str, Function],
+                 compile_regexes: bool = True) -> None:
         self.functions = {**BUILTIN_FUNCTIONS, **functions}
+        self.compile_regexes = compile_regexes
         self.errors: list[RuleError] = []
         self.units: dict[Path, _Unit] = {}
         self.order: list[_Unit] = []
@@ -423,72 +428,74 @@ class _Compilation:
             self.inline_cache[key] = (code, tuple(masks))
         return self.inline_cache[key]
 
-    def _anchors(self, unit: _Unit, node: Any, depth: int = 0) -> frozenset[str] | None:
-        """Words of which every match contains one (lower case), or None when there are none to rely on.
+    def _anchors(self, unit: _Unit, node: Any, depth: int = 0) -> tuple[frozenset[str], ...]:
+        """Clauses of anchor words (lower case): every match contains a word of each clause.
 
-        The matcher looks for all anchors of all rules in one RE2 pass and runs a rule
-        only when one of its anchors occurs: the prefilter on literal anchors.
+        The matcher looks for the anchors of all rules in one RE2 pass and runs a rule only
+        when each of its clauses has a word in the text: the prefilter on literal anchors.
+        A sequence requires the clauses of all its items ("took" ... "from"), an alternation
+        one clause made of a clause of each option.  No clause: nothing to rely on.
         """
         if node is None or depth > 50:
-            return None
+            return ()
         if isinstance(node, ast.Literal):
-            return frozenset({_anchor_word(node.text)}) - {""} or None
+            word = _anchor_word(node.text)
+            return (frozenset({word}),) if word else ()
         if isinstance(node, ast.LexiconRef):
             if node.negated:
-                return None
+                return ()
             try:
                 lexicon = self._lexicon_in(unit)(node.name, node.at)
             except RuleError:
-                return None
+                return ()
             words = frozenset(_anchor_word(entry) for entry in lexicon.entries)
-            return None if "" in words or not words or len(words) > MAX_ANCHORS else words
+            return () if "" in words or not words or len(words) > MAX_ANCHORS else (words,)
         if isinstance(node, ast.RuleRef):
             try:
                 found = self.reference(unit, node.name, node.at)
             except RuleError:
-                return None
+                return ()
             if found.mask is not None:
-                return None  # a cascade: the required-mask check covers it
+                return ()  # a cascade: the required-mask check covers it
             target_unit, target = self.rule_list[found.targets[0]]
             return self._anchors(target_unit, target.pattern, depth + 1)
         if isinstance(node, (ast.Sequence, ast.Glued)):
-            options = [a for a in (self._anchors(unit, item, depth + 1) for item in node.items) if a is not None]
-            return min(options, key=len) if options else None
+            return _all_of([self._anchors(unit, item, depth + 1) for item in node.items])
         if isinstance(node, ast.Alternation):
-            parts = [self._anchors(unit, option, depth + 1) for option in node.options]
-            if any(p is None for p in parts):
-                return None
-            union = frozenset().union(*[p for p in parts if p is not None])
-            return union if len(union) <= MAX_ANCHORS else None
+            union = _one_of([self._anchors(unit, option, depth + 1) for option in node.options])
+            return () if union is None or len(union) > MAX_ANCHORS else (union,)
         if isinstance(node, ast.Repeat):
-            return self._anchors(unit, node.item, depth + 1) if node.low > 0 else None
+            return self._anchors(unit, node.item, depth + 1) if node.low > 0 else ()
         if isinstance(node, ast.Capture):
             return self._anchors(unit, node.item, depth + 1)
-        return None
+        return ()
 
-    def _required_masks(self, unit: _Unit, node: Any, depth: int = 0) -> set[int]:
-        """Mask sets that every match of ``node`` contains (to skip a rule when one is absent)."""
+    def _required_masks(self, unit: _Unit, node: Any, depth: int = 0) -> tuple[frozenset[int], ...]:
+        """Clauses of mask sets: every match of ``node`` contains a span of a set of each clause.
+
+        A rule is skipped when all the sets of one of its clauses are empty in a document.
+        """
         if node is None or depth > 50:
-            return set()
+            return ()
         if isinstance(node, ast.RuleRef):
             try:
                 found = self.reference(unit, node.name, node.at)
             except RuleError:
-                return set()
+                return ()
             if found.mask is not None:
-                return {found.mask}
+                return (frozenset({found.mask}),)
             target_unit, target = self.rule_list[found.targets[0]]
             return self._required_masks(target_unit, target.pattern, depth + 1)
         if isinstance(node, (ast.Sequence, ast.Glued)):
-            return set().union(*(self._required_masks(unit, item, depth + 1) for item in node.items))
+            return _all_of([self._required_masks(unit, item, depth + 1) for item in node.items])
         if isinstance(node, ast.Alternation):
-            options = [self._required_masks(unit, option, depth + 1) for option in node.options]
-            return set.intersection(*options) if options else set()
+            union = _one_of([self._required_masks(unit, option, depth + 1) for option in node.options])
+            return () if union is None else (union,)
         if isinstance(node, ast.Repeat):
-            return self._required_masks(unit, node.item, depth + 1) if node.low > 0 else set()
+            return self._required_masks(unit, node.item, depth + 1) if node.low > 0 else ()
         if isinstance(node, ast.Capture):
             return self._required_masks(unit, node.item, depth + 1)
-        return set()
+        return ()
 
     def _compile_rule(self, index: int, unit: _Unit, rule: ast.RuleDef) -> CompiledRule | None:
         errors_before = len(self.errors)
@@ -556,10 +563,10 @@ class _Compilation:
             line=rule.at.line,
             pattern_source=search_code,
             search=search,
-            groups=tuple((search.groupindex[g.name], g) for g in search_context.groups),
+            groups=tuple((search.group_index[g.name], g) for g in search_context.groups),
             references=references,
             masks=tuple(masks),
-            required_masks=tuple(sorted(self._required_masks(unit, rule.pattern))),
+            required_masks=self._required_masks(unit, rule.pattern),
             anchors=self._anchors(unit, rule.pattern),
             fields=tuple(fields),
             defaults=tuple(schema) if schema else (),
@@ -568,14 +575,16 @@ class _Compilation:
             rejects=rule.rejects,
         )
 
-    def _regex(self, code: str, rule: ast.RuleDef) -> Any:
-        try:
-            return re2.compile(code, regex_options())
-        except re2.error as error:
-            reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
-            self.errors.append(_error(f"rule {rule.name!r} does not compile: {reason}", rule.at,
-                                      hint="the pattern (with everything it references) may be too large"))
-            return None
+    def _regex(self, code: str, rule: ast.RuleDef) -> RuleRegex | None:
+        regex = RuleRegex(code)
+        if self.compile_regexes:
+            try:
+                regex.compile()
+            except RegexError as error:
+                self.errors.append(_error(f"rule {rule.name!r} does not compile: {error}", rule.at,
+                                          hint="the pattern (with everything it references) may be too large"))
+                return None
+        return regex
 
     def _links(self) -> tuple[Link, ...]:
         links = []
@@ -585,9 +594,14 @@ class _Compilation:
         return tuple(links)
 
 
-def compile_rules(sources: Iterable[RuleSource], functions: Mapping[str, Function] | None = None) -> CompiledRules:
-    """Compile rule files (and everything they import); raise :class:`RuleErrors` on any problem."""
-    compilation = _Compilation(sources, functions or {})
+def compile_rules(sources: Iterable[RuleSource], functions: Mapping[str, Function] | None = None,
+                  compile_regexes: bool = True) -> CompiledRules:
+    """Compile rule files (and everything they import); raise :class:`RuleErrors` on any problem.
+
+    With ``compile_regexes=False`` each rule's RE2 regex is compiled when first used
+    instead (its syntax is checked either way; only RE2's size limits wait).
+    """
+    compilation = _Compilation(sources, functions or {}, compile_regexes)
     if compilation.errors:
         # keep going to find the errors of the files that did parse
         with contextlib.suppress(RuleErrors):

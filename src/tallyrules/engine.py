@@ -69,16 +69,19 @@ class Engine:
         skip_broken: bool = False,
         use_installed: bool = True,
         texts: Mapping[str, str] | None = None,
+        compile_regexes: bool = False,
     ) -> None:
         """Compile the installed packs (``packs`` selects, ``exclude`` leaves out) plus rule files at ``paths``.
 
         ``plugins`` are extra plugin objects (modules or instances with hooks);
-        ``texts`` maps names to rule-file text written in code.
+        ``texts`` maps names to rule-file text written in code.  Each rule's RE2 regex is
+        compiled when the rule first runs; ``compile_regexes=True`` compiles them all now, so
+        that a pattern too large for RE2 is reported here rather than on first use.
         :raises RuleErrors: a rule file is wrong.  :raises PluginError: a plugin is.
         """
         self._args = dict(packs=packs, exclude=tuple(exclude), paths=tuple(str(p) for p in paths),
                           plugins=tuple(plugins), skip_broken=skip_broken, use_installed=use_installed,
-                          texts=dict(texts or {}))
+                          texts=dict(texts or {}), compile_regexes=compile_regexes)
         found: Plugins = load_plugins(plugins, skip_broken=skip_broken, use_entry_points=use_installed)
         available = {p.name: p for p in found.packs}
         unknown = [n for n in [*(packs or ()), *exclude] if n not in available]
@@ -91,7 +94,7 @@ class Engine:
         sources = [s for pack in chosen for s in pack.sources()]
         sources += sources_from_paths(paths)
         sources += [RuleSource("", Path("."), Path(name), text) for name, text in (texts or {}).items()]
-        self.compiled: CompiledRules = compile_rules(sources, found.functions)
+        self.compiled: CompiledRules = compile_rules(sources, found.functions, compile_regexes)
         self._postprocessors = found.postprocessors
         self._matcher = Matcher(self.compiled)
 

@@ -28,9 +28,10 @@ from typing import Any
 
 import re2
 
-from .compiler import LONG_TEXT, LONG_TEXT_REGEX_MEMORY, CompiledRule, CompiledRules, regex_options
+from .compiler import CompiledRule, CompiledRules
 from .expressions import FunctionFailed
 from .patterns import FILLER, mask_char
+from .regex import ByteSpans, EncodedText, RegexError
 from .results import Extraction, Span
 
 
@@ -38,8 +39,8 @@ class RuleFailed(Exception):
     """A rule's expression failed on a document (a bug in a rule or a plugin function)."""
 
 
-# One match of a rule: (start, end, rule, RE2 match, the shadow text it ran on)
-Entry = tuple[int, int, CompiledRule, Any, str]
+# One match of a rule: (start, end, rule, its byte span in the shadow, the shadow text it ran on)
+Entry = tuple[int, int, CompiledRule, tuple[int, int], EncodedText]
 
 # (Python's re, not RE2: RE2's sub() mishandles a non-ASCII replacement; a one-class regex is linear anyway)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
@@ -93,24 +94,30 @@ class Matcher:
         self.by_order = {rule.order: rule for rule in compiled.rules}
         self.by_name = {rule.name: rule for rule in compiled.rules}
         self.searching = [r for r in compiled.rules if r.role in ("rule", "veto")]
-        self.long_text_regexes: dict[int, Any] = {}
         self._build_prefilter()
 
     def _build_prefilter(self) -> None:
         """One RE2 set of every rule's anchor words, so one pass tells which rules may match.
 
-        A rule none of whose anchors occurs in a document cannot match it and is
-        never run there (nor are the rules only it refers to).  Anchors are looked
-        for as case-insensitive substrings: a superset of the words, never fewer.
+        A rule runs on a document only when each of its anchor clauses has a word in it
+        (and the rules it alone refers to are then never needed).  Anchors are looked for
+        as case-insensitive substrings: a superset of the words, never fewer.
         """
-        words = sorted({word for rule in self.compiled.rules if rule.anchors for word in rule.anchors})
-        self.anchor_set: Any = None
-        self.unanchored = {rule.order for rule in self.compiled.rules if not rule.anchors}
-        self.rules_of_word: list[list[int]] = [[] for _ in words]
+        rules = [rule for rule in self.compiled.rules if rule.anchors]
+        words = sorted({word for rule in rules for clause in rule.anchors for word in clause})
         index = {word: i for i, word in enumerate(words)}
-        for rule in self.compiled.rules:
-            for word in rule.anchors or ():
-                self.rules_of_word[index[word]].append(rule.order)
+        self.unanchored = {rule.order for rule in self.compiled.rules if not rule.anchors}
+        # word -> the clauses it satisfies; clause -> its rule; rule -> how many clauses it has
+        self.clauses_of_word: list[list[int]] = [[] for _ in words]
+        self.rule_of_clause: list[int] = []
+        self.clause_count: dict[int, int] = {}
+        for rule in rules:
+            self.clause_count[rule.order] = len(rule.anchors)
+            for clause in rule.anchors:
+                for word in clause:
+                    self.clauses_of_word[index[word]].append(len(self.rule_of_clause))
+                self.rule_of_clause.append(rule.order)
+        self.anchor_set: Any = None
         if words:
             options = re2.Options()
             options.case_sensitive = False
@@ -120,29 +127,32 @@ class Matcher:
                 self.anchor_set.Add(re2.escape(word))
             self.anchor_set.Compile()
 
-    def regex_for(self, rule: CompiledRule, length: int) -> Any:
-        """The rule's regex for a text of ``length``: a copy with a larger DFA budget for long texts."""
-        if length <= LONG_TEXT:
-            return rule.search
-        if rule.order not in self.long_text_regexes:
-            self.long_text_regexes[rule.order] = re2.compile(rule.pattern_source,
-                                                             regex_options(LONG_TEXT_REGEX_MEMORY))
-        return self.long_text_regexes[rule.order]
-
-    def possible_rules(self, text: str) -> set[int]:
-        """The orders of the rules that may match ``text``: unanchored ones, and those with an anchor in it."""
+    def possible_rules(self, text: bytes) -> set[int]:
+        """The orders of the rules that may match ``text``: unanchored ones, and those whose anchor
+        clauses all have a word in it."""
         possible = set(self.unanchored)
-        if self.anchor_set is not None:
-            for word in self.anchor_set.Match(text) or ():
-                possible.update(self.rules_of_word[word])
+        if self.anchor_set is None:
+            return possible
+        satisfied: set[int] = set()
+        for word in self.anchor_set.Match(text) or ():
+            satisfied.update(self.clauses_of_word[word])
+        counts: dict[int, int] = {}
+        rule_of_clause = self.rule_of_clause
+        for clause in satisfied:
+            order = rule_of_clause[clause]
+            counts[order] = counts.get(order, 0) + 1
+        clause_count = self.clause_count
+        possible.update(order for order, count in counts.items() if count == clause_count[order])
         return possible
 
     def run(self, text: str, include_vetoes: bool = False) -> list[Extraction]:
         """Extractions of ``text`` in document order."""
         document = _Document(self, text)
         candidates: list[Entry] = []
+        possible = document.possible
         for rule in self.searching:
-            candidates.extend(document.matches(rule))
+            if rule.order in possible:
+                candidates.extend(document.matches(rule))
         by_layer: dict[str, list[Entry]] = {}
         for entry in candidates:
             by_layer.setdefault(entry[2].layer, []).append(entry)
@@ -211,23 +221,33 @@ class _Document:
         self.base = _PRIVATE_USE.sub("\ufffd", text) if _PRIVATE_USE.search(text) else text
         self.found: dict[int, list[Entry]] = {}
         self.set_spans: dict[int, dict[tuple[int, int], Entry]] = {}
-        self.shadows: dict[tuple[int, ...], str] = {}
+        self.shadows: dict[tuple[int, ...], EncodedText] = {(): EncodedText(self.base)}
         self.built: dict[tuple[int, int, int], Extraction] = {}
-        self.possible = matcher.possible_rules(text)
+        self.group_spans: dict[tuple[int, int, int], ByteSpans] = {}
+        self.possible = matcher.possible_rules(self.shadows[()].data)
 
     # ---- matching ---------------------------------------------------------
     def matches(self, rule: CompiledRule) -> list[Entry]:
         """The matches of ``rule`` in this document (memoized)."""
-        if rule.order in self.found:
-            return self.found[rule.order]
+        found = self.found.get(rule.order)
+        if found is not None:
+            return found
         self.found[rule.order] = []  # re-entry guard; cycles are rejected at compile time
-        if rule.order not in self.possible or any(not self.spans(mask) for mask in rule.required_masks):
+        if rule.order not in self.possible or not all(
+            any(self.spans(mask) for mask in clause) for clause in rule.required_masks
+        ):
             return self.found[rule.order]
         shadow = self.shadow(rule.masks)
         text = self.text
+        length = len(text)
+        char_offset = shadow.char_offset
         entries: list[Entry] = []
-        for match in self.matcher.regex_for(rule, len(shadow)).finditer(shadow):
-            start, end = match.span()
+        try:
+            found_spans = rule.search.search_all(shadow)
+        except RegexError as error:
+            raise RuleFailed(f"{rule.name} ({rule.file}:{rule.line}) does not compile: {error}") from None
+        for byte_span in found_spans:
+            start, end = char_offset(byte_span[0]), char_offset(byte_span[1])
             while start < end and text[start].isspace():
                 start += 1  # an absent optional element may leave its gap at the start
             while end > start and text[end - 1].isspace():
@@ -235,10 +255,10 @@ class _Document:
             if start == end:
                 continue
             if _starts_inside_word(text, start) or (
-                end < len(text) and _is_word(text[end - 1]) and _is_word(text[end])
+                end < length and _is_word(text[end - 1]) and _is_word(text[end])
             ):
                 continue  # inside a word, where RE2's ASCII \b could not tell
-            entry: Entry = (start, end, rule, match, shadow)
+            entry: Entry = (start, end, rule, byte_span, shadow)
             if rule.where is not None and not self._holds(rule, entry):
                 continue
             entries.append(entry)
@@ -254,15 +274,14 @@ class _Document:
             self.set_spans[mask] = {(e[0], e[1]): e for e in _non_overlapping(entries, len(self.text))}
         return self.set_spans[mask]
 
-    def shadow(self, masks: tuple[int, ...]) -> str:
+    def shadow(self, masks: tuple[int, ...]) -> EncodedText:
         """The text with the spans of ``masks`` replaced by mask tokens of equal length.
 
         Where spans of two mask sets overlap, the conflict policy decides (the longest is kept).
         """
-        if not masks:
-            return self.base
-        if masks in self.shadows:
-            return self.shadows[masks]
+        shadow = self.shadows.get(masks)
+        if shadow is not None:
+            return shadow
         candidates: list[Entry] = []
         mask_of: dict[tuple[int, int, int], int] = {}
         for mask in masks:
@@ -278,13 +297,13 @@ class _Document:
             pieces.append(mask_char(mask) + FILLER * (end - start - 1))
             position = end
         pieces.append(self.base[position:])
-        shadow = "".join(pieces)
+        shadow = EncodedText("".join(pieces))
         self.shadows[masks] = shadow
         return shadow
 
     # ---- results ----------------------------------------------------------
     def _holds(self, rule: CompiledRule, entry: Entry) -> bool:
-        env = self.environment(entry[2], entry[3], entry[4], 0)
+        env = self.environment(entry[2], self._groups(entry), entry[4])
         try:
             value = rule.where(env) if rule.where is not None else True
         except FunctionFailed as error:
@@ -293,26 +312,42 @@ class _Document:
 
     def extraction(self, entry: Entry) -> Extraction:
         """The result of one match (memoized, so shared sub-results are built once)."""
-        start, end, rule, match, shadow = entry
+        start, end, rule, _byte_span, shadow = entry
         key = (rule.order, start, end)
         if key not in self.built:
-            env = self.environment(rule, match, shadow, 0)
+            env = self.environment(rule, self._groups(entry), shadow)
             self.built[key] = self._build(rule, start, end, env)
         return self.built[key]
 
-    def environment(self, rule: CompiledRule, match: Any, shadow: str, offset: int) -> dict[str, Any]:
-        """Capture name -> span or nested extraction, for a match found at ``offset`` of ``shadow``."""
+    def _groups(self, entry: Entry) -> ByteSpans:
+        """The group spans of a match, read when first needed (memoized: ``where`` and fields share them)."""
+        rule, (byte_start, byte_end) = entry[2], entry[3]
+        if not rule.groups:
+            return [(byte_start, byte_end)]
+        key = (rule.order, byte_start, byte_end)
+        spans = self.group_spans.get(key)
+        if spans is None:
+            try:
+                spans = rule.search.groups_of(entry[4], byte_start, byte_end)
+            except RegexError as error:
+                raise RuleFailed(f"{rule.name} ({rule.file}:{rule.line}) does not compile: {error}") from None
+            self.group_spans[key] = spans
+        return spans
+
+    def environment(self, rule: CompiledRule, spans: ByteSpans, shadow: EncodedText) -> dict[str, Any]:
+        """Capture name -> span or nested extraction, for one match of ``rule`` in ``shadow``."""
         env: dict[str, Any] = {}
         parts: list[Extraction] = []
+        char_offset = shadow.char_offset
         for index, group in rule.groups:
-            start, end = match.span(index)
-            if start < 0:
+            byte_start, byte_end = spans[index]
+            if byte_start < 0:
                 continue
-            start, end = start + offset, end + offset
+            start, end = char_offset(byte_start), char_offset(byte_end)
             value: Any = None
             reference = rule.references.get(group.name)
             if reference is not None:
-                value = self._referenced(reference, start, end, shadow)
+                value = self._referenced(reference, start, end, byte_start, byte_end, shadow)
                 if value is not None:
                     parts.append(value)
             if group.capture is not None and group.capture not in env:
@@ -320,7 +355,8 @@ class _Document:
         env["__parts__"] = parts
         return env
 
-    def _referenced(self, reference: Any, start: int, end: int, shadow: str) -> Extraction | None:
+    def _referenced(self, reference: Any, start: int, end: int, byte_start: int, byte_end: int,
+                    shadow: EncodedText) -> Extraction | None:
         if reference.mask is not None:
             entry = self.spans(reference.mask).get((start, end))
             return self.extraction(entry) if entry is not None else None
@@ -328,10 +364,13 @@ class _Document:
         key = (fragment.order, start, end)
         if key in self.built:
             return self.built[key]
-        match = fragment.search.fullmatch(shadow[start:end])
-        if match is None:
+        try:
+            spans = fragment.search.match_exactly(shadow, byte_start, byte_end)
+        except RegexError as error:
+            raise RuleFailed(f"{fragment.name} ({fragment.file}:{fragment.line}) does not compile: {error}") from None
+        if spans is None:
             return None
-        env = self.environment(fragment, match, shadow, start)
+        env = self.environment(fragment, spans, shadow)
         result = self._build(fragment, start, end, env)
         self.built[key] = result
         return result

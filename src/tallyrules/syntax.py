@@ -5,6 +5,9 @@ never ambiguous).  A syntax error becomes a :class:`RuleError` with the file,
 line, column, the line itself, what was expected and, for common mistakes, a
 hint.  After an error the parser skips to the next top-level declaration and
 goes on, so one run reports every broken declaration of a file.
+
+Parsed trees are cached on disk by :mod:`tallyrules.syntax_cache`, so that a warm
+start reads them back without building or running the lark parser (see :func:`parse`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 import lark
 from lark import v_args
 
-from . import ast
+from . import ast, syntax_cache
 from .errors import RuleError, RuleErrors
 from .lexicons import NO_VALUE
 
@@ -412,7 +415,22 @@ def _error_offset(error: lark.exceptions.UnexpectedInput, text: str) -> int:
 
 
 def parse(text: str, path: str = "<rules>") -> ast.RuleFile:
-    """Parse the text of a rule file; raise :class:`RuleErrors` listing every syntax error."""
+    """Parse the text of a rule file; raise :class:`RuleErrors` listing every syntax error.
+
+    A text parsed before (same text, path and parser) is read from the on-disk parse
+    cache (:mod:`tallyrules.syntax_cache`) without running lark.  Only trees are cached:
+    a file with errors is parsed again every time, so its errors are always the parser's.
+    """
+    cached = syntax_cache.load(text, path)
+    if cached is not None:
+        return cached
+    tree = _parse_with_lark(text, path)
+    syntax_cache.store(text, path, tree)
+    return tree
+
+
+def _parse_with_lark(text: str, path: str) -> ast.RuleFile:
+    """:func:`parse` without the cache: lark's parse, error recovery and the tree transform."""
     errors: list[RuleError] = []
     attempt = text
     for _ in range(1000):  # each round blanks at least one declaration

@@ -1,0 +1,260 @@
+"""RE2 regexes as the matcher runs them: compiled on first use, searched over UTF-8 bytes.
+
+Why not ``re2.compile(...).finditer(text)``: the wrapper re-encodes the text and converts
+every offset back to characters on each call, which cost more than the search itself on
+short news items.  Here a text is encoded once per document (:class:`EncodedText`), every
+rule searches the same bytes, and offsets are converted only for the spans kept.
+
+Why lazily: most rules never run on a given input (the prefilter skips them), and compiling
+every regex up front was a third of start-up.  A pattern's syntax is checked when the rule
+file is compiled (:func:`capture_groups` and the checks in :mod:`tallyrules.patterns`);
+``Engine.check()`` compiles every regex, so resource limits are reported there too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import re2
+
+# A rule regex gets this DFA budget.  RE2's lazily built DFA keeps its states between calls,
+# so documents that look alike reuse them; when the budget is spent the cache is flushed.
+REGEX_MEMORY = 8 << 20
+# A long text outgrows that budget over and over, so texts past LONG_TEXT characters use a
+# copy with a larger one, compiled when first needed.
+LONG_TEXT = 200_000
+LONG_TEXT_REGEX_MEMORY = 64 << 20
+# The program that reads groups runs only on the spans of matches (see RuleRegex).
+CAPTURE_REGEX_MEMORY = 1 << 20
+
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+_ANCHOR_BOTH = re2._re2.RE2.Anchor.ANCHOR_BOTH
+# runs of non-ASCII characters of one UTF-8 width (2, 3 or 4 bytes)
+_NON_ASCII_RUN = re.compile("[\u0080-\u07ff]+|[\u0800-\uffff]+|[\U00010000-\U0010ffff]+")
+
+ByteSpans = list[tuple[int, int]]
+
+
+class RegexError(Exception):
+    """RE2 refused a pattern (invalid, or larger than its memory budget)."""
+
+
+def regex_options(memory: int = REGEX_MEMORY) -> Any:
+    """The RE2 options of every rule regex: leftmost-longest, a memory budget, no logging."""
+    options = re2.Options()
+    options.longest_match = True
+    options.max_mem = memory
+    options.log_errors = False  # errors are reported as RuleErrors, never printed by RE2
+    return options
+
+
+# Everything up to the next capturing group's opener, then the opener.  What lies between is
+# skipped in one piece: quoted text (\Q...\E), escapes (\(, \x{28}, \p{Lu}), character classes
+# (which may hold parentheses: [(], []()], [[:alpha:](]) and groups that do not capture.  The skip
+# sits in a lookahead taken back by a backreference, which makes it atomic: a pattern with no
+# opener left fails at once instead of backtracking.
+_NEXT_OPENER = re.compile(r"""
+    (?=(?P<skipped>(?:
+          [^\\\[(]+
+        | \\Q.*?(?:\\E|\Z)
+        | \\.
+        | \[\^?\]?(?:\\.|\[:[a-z]+:\]|[^\]\\])*\]
+        | \(\?(?!P?<[A-Za-z_])
+    )*))(?P=skipped)
+    (?P<opener>\(\?P?<(?P<name>[A-Za-z_][A-Za-z0-9_]*)>|\()
+""", re.VERBOSE | re.DOTALL)
+
+
+def _group_openers(source: str) -> Iterator[tuple[int, int, str | None]]:
+    """Each capturing group's opener in an RE2 pattern: (start, end of the opener, name or None)."""
+    position = 0
+    while (found := _NEXT_OPENER.match(source, position)) is not None:
+        yield found.start("opener"), found.end("opener"), found.group("name")
+        position = found.end()
+
+
+def capture_groups(source: str) -> list[str | None]:
+    """The capturing groups of an RE2 pattern in index order: their names, None when unnamed.
+
+    Known without compiling the pattern, so group indexes are fixed when the rule is
+    compiled and the regex itself can wait until it is first needed.
+    """
+    return [name for _start, _end, name in _group_openers(source)]
+
+
+def without_captures(source: str) -> str:
+    """The same pattern with every group non-capturing: it matches the same spans, and RE2
+    finds them with its DFAs alone (capturing groups need its much slower NFA)."""
+    pieces = []
+    position = 0
+    for start, end, _name in _group_openers(source):
+        pieces.append(source[position:start])
+        pieces.append("(?:")
+        position = end
+    pieces.append(source[position:])
+    return "".join(pieces)
+
+
+class EncodedText:
+    """A text and its UTF-8 bytes, with conversion of byte offsets back to characters.
+
+    Only the runs of non-ASCII characters are recorded (each run of one UTF-8 width), so an
+    ASCII text costs one ``encode`` and a long text no more memory than its runs.
+    """
+
+    __slots__ = ("text", "data", "_byte_starts", "_runs")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # a lone surrogate (possible in a Python str) is encoded as is: RE2 sees an invalid byte
+        self.data = text.encode("utf-8", "surrogatepass")
+        self._byte_starts: list[int] = []  # byte offset of each run
+        self._runs: list[tuple[int, int, int, int]] = []  # (char start, byte end, width, surplus after)
+        if len(self.data) != len(text):
+            surplus = 0
+            for run in _NON_ASCII_RUN.finditer(text):
+                width = len(run.group()[0].encode("utf-8", "surrogatepass"))
+                byte_start = run.start() + surplus
+                surplus += (width - 1) * (run.end() - run.start())
+                self._byte_starts.append(byte_start)
+                self._runs.append((run.start(), run.end() + surplus, width, surplus))
+
+    def char_offset(self, byte_offset: int) -> int:
+        """The character offset of a byte offset at a character boundary."""
+        if not self._runs:
+            return byte_offset
+        index = bisect.bisect_right(self._byte_starts, byte_offset) - 1
+        if index < 0:
+            return byte_offset
+        char_start, byte_end, width, surplus = self._runs[index]
+        if byte_offset >= byte_end:
+            return byte_offset - surplus
+        return char_start + (byte_offset - self._byte_starts[index]) // width
+
+    def next_boundary(self, byte_offset: int) -> int:
+        """The byte offset of the character after the one starting at ``byte_offset``."""
+        position = byte_offset + 1
+        data = self.data
+        while position < len(data) and 0x80 <= data[position] < 0xC0:
+            position += 1
+        return position
+
+
+class RuleRegex:
+    """One rule's RE2 regex, compiled on first use.
+
+    Two programs: one without captures finds where the rule matches (RE2's DFAs only), the
+    other reads the groups of the matches that need them (an attribution's source, a
+    winner's fields), so the costly submatch search runs on those spans alone.  Texts past
+    ``LONG_TEXT`` characters get copies with a larger DFA budget.
+    """
+
+    __slots__ = ("source", "groups", "_programs")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.groups = capture_groups(source)
+        self._programs: dict[tuple[bool, bool], Any] = {}  # (capturing, long text) -> RE2 program
+
+    @property
+    def group_index(self) -> dict[str, int]:
+        """Named group -> its index (group 0 is the whole match); a name used twice means its first group."""
+        index: dict[str, int] = {}
+        for number, name in enumerate(self.groups, 1):
+            if name is not None:
+                index.setdefault(name, number)
+        return index
+
+    @property
+    def compiled(self) -> bool:
+        """Whether a program has been compiled yet."""
+        return bool(self._programs)
+
+    def compile(self) -> None:
+        """Compile now; raise :class:`RegexError` if RE2 refuses the pattern."""
+        self._program(capturing=True, length=0)
+        self._program(capturing=False, length=0)
+
+    @property
+    def program_size(self) -> int:
+        """RE2's size of the compiled program (instructions): a measure of its cost."""
+        return int(self._program(capturing=True, length=0).ProgramSize())
+
+    def _program(self, capturing: bool, length: int) -> Any:
+        key = (capturing or not self.groups, length > LONG_TEXT)
+        program = self._programs.get(key)
+        if program is None:
+            source = self.source if key[0] else without_captures(self.source)
+            if key[1]:
+                program = _compile(source, LONG_TEXT_REGEX_MEMORY)
+            elif capturing and self.groups:
+                program = _compile_small(source)
+            else:
+                program = _compile(source, REGEX_MEMORY)
+            self._programs[key] = program
+        return program
+
+    def search_all(self, encoded: EncodedText) -> list[tuple[int, int]]:
+        """Byte spans of each successive non-overlapping leftmost-longest match."""
+        data = encoded.data
+        end = len(data)
+        program = self._program(False, end)
+        found = []
+        position = 0
+        while position <= end:
+            match_start, match_end = program.Match(_UNANCHORED, data, position, end)[0]
+            if match_start < 0:
+                break
+            found.append((match_start, match_end))
+            position = match_end if match_end > position else encoded.next_boundary(position)
+        return found
+
+    def groups_of(self, encoded: EncodedText, start: int, end: int) -> ByteSpans:
+        """Group spans (in bytes) of the match :meth:`search_all` found at ``start:end``.
+
+        The span is matched in its context (``\\b`` at its edges sees the text around it),
+        as RE2 itself does when it reads the groups of a match it found.
+        """
+        spans = self._program(True, len(encoded.data)).Match(_ANCHOR_BOTH, encoded.data, start, end)
+        if spans[0][0] < 0:  # cannot happen for a span search_all found; never report a wrong group
+            return [(start, end)] + [(-1, -1)] * len(self.groups)
+        return spans
+
+    def match_exactly(self, encoded: EncodedText, start: int, end: int) -> ByteSpans | None:
+        """Group spans (in bytes, offsets into ``encoded``) of a match of exactly ``data[start:end]``.
+
+        The slice is matched on its own, as a text of its own: ``\\b`` at its edges does not
+        look at the characters around it.  None when it does not match.
+        """
+        piece = encoded.data[start:end]
+        spans = self._program(True, len(piece)).Match(_ANCHOR_BOTH, piece, 0, len(piece))
+        if spans[0][0] < 0:
+            return None
+        return [(a + start, b + start) if a >= 0 else (a, b) for a, b in spans]
+
+    def __getstate__(self) -> str:
+        return self.source
+
+    def __setstate__(self, source: str) -> None:
+        self.__init__(source)  # type: ignore[misc]
+
+
+def _compile_small(source: str) -> Any:
+    """The capturing program: it only reads the groups of spans already found, a few per
+    document, so its DFA gets a small budget (a larger one measurably bought nothing but memory);
+    a program too large for that budget gets the usual one."""
+    try:
+        return _compile(source, CAPTURE_REGEX_MEMORY)
+    except RegexError:
+        return _compile(source, REGEX_MEMORY)
+
+
+def _compile(source: str, memory: int) -> Any:
+    program = re2._re2.RE2(source.encode("utf-8"), regex_options(memory))
+    if not program.ok():
+        error = program.error()
+        raise RegexError(error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error))
+    return program
