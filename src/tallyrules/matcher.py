@@ -30,8 +30,8 @@ import re2
 
 from .compiler import CompiledRule, CompiledRules
 from .expressions import FunctionFailed
-from .patterns import FILLER, mask_char
-from .regex import ByteSpans, EncodedText, RegexError
+from .patterns import FILLER, MASK_WIDTH, mask_char
+from .regex import ByteSpans, EncodedText, RegexError, masked_ascii_runs
 from .results import Extraction, Span
 
 
@@ -101,22 +101,17 @@ class Matcher:
 
         A rule runs on a document only when each of its anchor clauses has a word in it
         (and the rules it alone refers to are then never needed).  Anchors are looked for
-        as case-insensitive substrings: a superset of the words, never fewer.
+        as case-insensitive substrings: a superset of the words, never fewer.  A clause is
+        kept as a bit mask over the words, so checking it is one integer ``and``.
         """
         rules = [rule for rule in self.compiled.rules if rule.anchors]
         words = sorted({word for rule in rules for clause in rule.anchors for word in clause})
-        index = {word: i for i, word in enumerate(words)}
-        self.unanchored = {rule.order for rule in self.compiled.rules if not rule.anchors}
-        # word -> the clauses it satisfies; clause -> its rule; rule -> how many clauses it has
-        self.clauses_of_word: list[list[int]] = [[] for _ in words]
-        self.rule_of_clause: list[int] = []
-        self.clause_count: dict[int, int] = {}
-        for rule in rules:
-            self.clause_count[rule.order] = len(rule.anchors)
-            for clause in rule.anchors:
-                for word in clause:
-                    self.clauses_of_word[index[word]].append(len(self.rule_of_clause))
-                self.rule_of_clause.append(rule.order)
+        bit = {word: 1 << i for i, word in enumerate(words)}
+        self.unanchored = frozenset(rule.order for rule in self.compiled.rules if not rule.anchors)
+        self.anchored = frozenset(rule.order for rule in rules)
+        self.anchor_clauses = [
+            (rule.order, sum(bit[word] for word in clause)) for rule in rules for clause in rule.anchors
+        ]
         self.anchor_set: Any = None
         if words:
             options = re2.Options()
@@ -127,23 +122,16 @@ class Matcher:
                 self.anchor_set.Add(re2.escape(word))
             self.anchor_set.Compile()
 
-    def possible_rules(self, text: bytes) -> set[int]:
+    def possible_rules(self, text: bytes) -> frozenset[int]:
         """The orders of the rules that may match ``text``: unanchored ones, and those whose anchor
         clauses all have a word in it."""
-        possible = set(self.unanchored)
         if self.anchor_set is None:
-            return possible
-        satisfied: set[int] = set()
+            return self.unanchored
+        present = 0
         for word in self.anchor_set.Match(text) or ():
-            satisfied.update(self.clauses_of_word[word])
-        counts: dict[int, int] = {}
-        rule_of_clause = self.rule_of_clause
-        for clause in satisfied:
-            order = rule_of_clause[clause]
-            counts[order] = counts.get(order, 0) + 1
-        clause_count = self.clause_count
-        possible.update(order for order, count in counts.items() if count == clause_count[order])
-        return possible
+            present |= 1 << word
+        failed = {order for order, clause in self.anchor_clauses if not present & clause}
+        return self.unanchored | (self.anchored - failed)
 
     def run(self, text: str, include_vetoes: bool = False) -> list[Extraction]:
         """Extractions of ``text`` in document order."""
@@ -233,9 +221,7 @@ class _Document:
         if found is not None:
             return found
         self.found[rule.order] = []  # re-entry guard; cycles are rejected at compile time
-        if rule.order not in self.possible or not all(
-            any(self.spans(mask) for mask in clause) for clause in rule.required_masks
-        ):
+        if rule.order not in self.possible or (rule.required_masks and not self._has_required_spans(rule)):
             return self.found[rule.order]
         shadow = self.shadow(rule.masks)
         text = self.text
@@ -264,6 +250,10 @@ class _Document:
             entries.append(entry)
         self.found[rule.order] = entries
         return entries
+
+    def _has_required_spans(self, rule: CompiledRule) -> bool:
+        """Whether each required-mask clause of ``rule`` has a set with a span in this document."""
+        return all(any(self.spans(mask) for mask in clause) for clause in rule.required_masks)
 
     def spans(self, mask: int) -> dict[tuple[int, int], Entry]:
         """The spans of a mask set: its rules' matches, overlaps resolved by the policy."""
@@ -297,7 +287,9 @@ class _Document:
             pieces.append(mask_char(mask) + FILLER * (end - start - 1))
             position = end
         pieces.append(self.base[position:])
-        shadow = EncodedText("".join(pieces))
+        # on an ASCII text the shadow's only non-ASCII runs are its mask tokens
+        runs = masked_ascii_runs([(m[0], m[1]) for m in marked], MASK_WIDTH) if self.shadows[()].ascii else None
+        shadow = EncodedText("".join(pieces), runs)
         self.shadows[masks] = shadow
         return shadow
 

@@ -203,6 +203,8 @@ def complement_regex(lexicon: Lexicon) -> str:
 MASK_BASE = 0xE000  # first private-use code point used as a mask
 FILLER = "\uf8ff"  # fills the rest of a masked span
 MAX_MASKS = 0xF8FF - MASK_BASE
+# every mask character and the filler take this many bytes in UTF-8 (all in U+E000..U+F8FF)
+MASK_WIDTH = len(FILLER.encode("utf-8"))
 
 
 def mask_char(mask: int) -> str:

@@ -107,20 +107,28 @@ class EncodedText:
 
     __slots__ = ("text", "data", "_byte_starts", "_runs")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, runs: list[tuple[int, int, int]] | None = None) -> None:
+        """Encode ``text``; ``runs`` (char start, char end, width), when the caller knows them,
+        saves looking for the non-ASCII runs (see :func:`masked_ascii_runs`)."""
         self.text = text
         # a lone surrogate (possible in a Python str) is encoded as is: RE2 sees an invalid byte
         self.data = text.encode("utf-8", "surrogatepass")
         self._byte_starts: list[int] = []  # byte offset of each run
         self._runs: list[tuple[int, int, int, int]] = []  # (char start, byte end, width, surplus after)
         if len(self.data) != len(text):
+            if runs is None:
+                runs = [(run.start(), run.end(), len(run.group()[0].encode("utf-8", "surrogatepass")))
+                        for run in _NON_ASCII_RUN.finditer(text)]
             surplus = 0
-            for run in _NON_ASCII_RUN.finditer(text):
-                width = len(run.group()[0].encode("utf-8", "surrogatepass"))
-                byte_start = run.start() + surplus
-                surplus += (width - 1) * (run.end() - run.start())
-                self._byte_starts.append(byte_start)
-                self._runs.append((run.start(), run.end() + surplus, width, surplus))
+            for start, end, width in runs:
+                self._byte_starts.append(start + surplus)
+                surplus += (width - 1) * (end - start)
+                self._runs.append((start, end + surplus, width, surplus))
+
+    @property
+    def ascii(self) -> bool:
+        """Whether every character is ASCII (then byte and character offsets agree)."""
+        return not self._runs
 
     def char_offset(self, byte_offset: int) -> int:
         """The character offset of a byte offset at a character boundary."""
@@ -141,6 +149,18 @@ class EncodedText:
         while position < len(data) and 0x80 <= data[position] < 0xC0:
             position += 1
         return position
+
+
+def masked_ascii_runs(spans: list[tuple[int, int]], width: int) -> list[tuple[int, int, int]]:
+    """The non-ASCII runs of an ASCII text in which ``spans`` (sorted, not overlapping) were
+    replaced by characters of UTF-8 ``width``: the spans, those that touch merged."""
+    runs: list[tuple[int, int, int]] = []
+    for start, end in spans:
+        if runs and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], end, width)
+        else:
+            runs.append((start, end, width))
+    return runs
 
 
 class RuleRegex:
