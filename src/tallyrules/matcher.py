@@ -272,14 +272,17 @@ class _Document:
         shadow = self.shadows.get(masks)
         if shadow is not None:
             return shadow
-        candidates: list[Entry] = []
-        mask_of: dict[tuple[int, int, int], int] = {}
-        for mask in masks:
-            for entry in self.spans(mask).values():
-                candidates.append(entry)
-                mask_of[(entry[0], entry[1], entry[2].order)] = mask
-        marked = sorted((e[0], e[1], mask_of[(e[0], e[1], e[2].order)])
-                        for e in _non_overlapping(candidates, len(self.text)))
+        if len(masks) == 1:  # the spans of one set do not overlap: nothing to resolve
+            marked = sorted((start, end, masks[0]) for start, end in self.spans(masks[0]))
+        else:
+            candidates: list[Entry] = []
+            mask_of: dict[tuple[int, int, int], int] = {}
+            for mask in masks:
+                for entry in self.spans(mask).values():
+                    candidates.append(entry)
+                    mask_of[(entry[0], entry[1], entry[2].order)] = mask
+            marked = sorted((e[0], e[1], mask_of[(e[0], e[1], e[2].order)])
+                            for e in _non_overlapping(candidates, len(self.text)))
         pieces = []
         position = 0
         for start, end, mask in marked:
