@@ -7,8 +7,9 @@ rule searches the same bytes, and offsets are converted only for the spans kept.
 
 Why lazily: most rules never run on a given input (the prefilter skips them), and compiling
 every regex up front was a third of start-up.  A pattern's syntax is checked when the rule
-file is compiled (:func:`capture_groups` and the checks in :mod:`tallyrules.patterns`);
-``Engine.check()`` compiles every regex, so resource limits are reported there too.
+file is compiled (each regex atom by :func:`tallyrules.patterns.check_regex`), and its groups
+are numbered by :func:`capture_groups`; ``Engine(compile_regexes=True)`` and
+``tallyrules check`` hand every regex to RE2 at once, so its size limits are reported there.
 """
 
 from __future__ import annotations
