@@ -173,10 +173,12 @@ class RuleRegex:
     ``LONG_TEXT`` characters get copies with a larger DFA budget.
     """
 
-    __slots__ = ("source", "groups", "_programs")
+    __slots__ = ("source", "groups", "memory", "_programs")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, memory: int = REGEX_MEMORY) -> None:
+        """``memory``: the search program's RE2 budget (program and DFA states)."""
         self.source = source
+        self.memory = memory
         self.groups = capture_groups(source)
         self._programs: dict[tuple[bool, bool], Any] = {}  # (capturing, long text) -> RE2 program
 
@@ -214,7 +216,7 @@ class RuleRegex:
             elif capturing and self.groups:
                 program = _compile_small(source)
             else:
-                program = _compile(source, REGEX_MEMORY)
+                program = _compile(source, self.memory)
             self._programs[key] = program
         return program
 
@@ -256,11 +258,11 @@ class RuleRegex:
             return None
         return [(a + start, b + start) if a >= 0 else (a, b) for a, b in spans]
 
-    def __getstate__(self) -> str:
-        return self.source
+    def __getstate__(self) -> tuple[str, int]:
+        return self.source, self.memory
 
-    def __setstate__(self, source: str) -> None:
-        self.__init__(source)  # type: ignore[misc]
+    def __setstate__(self, state: tuple[str, int]) -> None:
+        self.__init__(*state)  # type: ignore[misc]
 
 
 def _compile_small(source: str) -> Any:
