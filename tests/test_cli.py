@@ -134,6 +134,15 @@ def test_unknown_pack_is_a_clear_error(capsys) -> None:
     assert status == 2 and "no installed pack named 'nosuchpack'" in err
 
 
+def test_check_compiles_every_regex_and_locates_one_too_large_for_re2(tmp_path: Path, capsys) -> None:
+    big = tmp_path / "big.rules"
+    big.write_text('rule fine { match "x" }\nrule huge { match (/[a-z]{1000}/ | /[0-9]{1000}/){1000} }\n',
+                   encoding="utf-8")
+    status, _out, err = run(capsys, "check", str(big))
+    assert status == 2
+    assert f"{big}:2:1: error: rule 'huge' does not compile" in err
+
+
 def test_check_warns_about_very_large_patterns(tmp_path: Path, capsys) -> None:
     big = tmp_path / "big.rules"
     big.write_text('rule r { match ANY{300} ANY{300} }\n', encoding="utf-8")
