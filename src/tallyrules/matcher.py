@@ -46,6 +46,11 @@ Entry = tuple[int, int, CompiledRule, tuple[int, int], EncodedText]
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
+def _not_compiled(rule: CompiledRule, error: RegexError) -> RuleFailed:
+    """A rule's regex that RE2 refused when first used (``compile_regexes=True`` reports it at compile time)."""
+    return RuleFailed(f"{rule.name} ({rule.file}:{rule.line}) does not compile: {error}")
+
+
 def _is_word(char: str) -> bool:
     return char.isalnum()
 
@@ -231,7 +236,7 @@ class _Document:
         try:
             found_spans = rule.search.search_all(shadow)
         except RegexError as error:
-            raise RuleFailed(f"{rule.name} ({rule.file}:{rule.line}) does not compile: {error}") from None
+            raise _not_compiled(rule, error) from None
         for byte_span in found_spans:
             start, end = char_offset(byte_span[0]), char_offset(byte_span[1])
             while start < end and text[start].isspace():
@@ -325,7 +330,7 @@ class _Document:
             try:
                 spans = rule.search.groups_of(entry[4], byte_start, byte_end)
             except RegexError as error:
-                raise RuleFailed(f"{rule.name} ({rule.file}:{rule.line}) does not compile: {error}") from None
+                raise _not_compiled(rule, error) from None
             self.group_spans[key] = spans
         return spans
 
@@ -362,7 +367,7 @@ class _Document:
         try:
             spans = fragment.search.match_exactly(shadow, byte_start, byte_end)
         except RegexError as error:
-            raise RuleFailed(f"{fragment.name} ({fragment.file}:{fragment.line}) does not compile: {error}") from None
+            raise _not_compiled(fragment, error) from None
         if spans is None:
             return None
         env = self.environment(fragment, spans, shadow)
