@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -428,74 +428,61 @@ class _Compilation:
             self.inline_cache[key] = (code, tuple(masks))
         return self.inline_cache[key]
 
-    def _anchors(self, unit: _Unit, node: Any, depth: int = 0) -> tuple[frozenset[str], ...]:
-        """Clauses of anchor words (lower case): every match contains a word of each clause.
+    def _clauses(self, unit: _Unit, node: Any, of_leaf: Callable[[_Unit, Any, int | None], tuple[frozenset[T], ...]],
+                 depth: int = 0) -> tuple[frozenset[T], ...]:
+        """Clauses that every match of ``node`` satisfies: each is a set of which a match holds one.
 
-        The matcher looks for the anchors of all rules in one RE2 pass and runs a rule only
-        when each of its clauses has a word in the text: the prefilter on literal anchors.
-        A sequence requires the clauses of all its items ("took" ... "from"), an alternation
-        one clause made of a clause of each option.  No clause: nothing to rely on.
+        A sequence needs the clauses of all its items, an alternation one clause made of a
+        clause of each option, an optional part nothing; a fragment named directly counts as
+        its pattern.  ``of_leaf(unit, node, mask)`` gives the clauses of a leaf: a literal, a
+        lexicon, or a cascade (``mask`` is then its mask set).  No clause: nothing to rely on.
         """
         if node is None or depth > 50:
             return ()
+        if isinstance(node, ast.RuleRef):
+            try:
+                found = self.reference(unit, node.name, node.at)
+            except RuleError:
+                return ()
+            if found.mask is not None:
+                return of_leaf(unit, node, found.mask)
+            target_unit, target = self.rule_list[found.targets[0]]
+            return self._clauses(target_unit, target.pattern, of_leaf, depth + 1)
+        if isinstance(node, (ast.Sequence, ast.Glued)):
+            return _all_of([self._clauses(unit, item, of_leaf, depth + 1) for item in node.items])
+        if isinstance(node, ast.Alternation):
+            union = _one_of([self._clauses(unit, option, of_leaf, depth + 1) for option in node.options])
+            return () if union is None or len(union) > MAX_ANCHORS else (union,)
+        if isinstance(node, ast.Repeat):
+            return self._clauses(unit, node.item, of_leaf, depth + 1) if node.low > 0 else ()
+        if isinstance(node, ast.Capture):
+            return self._clauses(unit, node.item, of_leaf, depth + 1)
+        return of_leaf(unit, node, None)
+
+    def _anchor_words(self, unit: _Unit, node: Any, mask: int | None) -> tuple[frozenset[str], ...]:
+        """A leaf's anchor clause: the word of a literal, the words of a lexicon (lower case).
+
+        The matcher looks for the anchors of all rules in one RE2 pass and runs a rule only
+        when each of its clauses has a word in the text: the prefilter on literal anchors.
+        A cascade gives none here: the required-mask clauses cover it.
+        """
         if isinstance(node, ast.Literal):
             word = _anchor_word(node.text)
             return (frozenset({word}),) if word else ()
-        if isinstance(node, ast.LexiconRef):
-            if node.negated:
-                return ()
+        if isinstance(node, ast.LexiconRef) and not node.negated:
             try:
                 lexicon = self._lexicon_in(unit)(node.name, node.at)
             except RuleError:
                 return ()
             words = frozenset(_anchor_word(entry) for entry in lexicon.entries)
             return () if "" in words or not words or len(words) > MAX_ANCHORS else (words,)
-        if isinstance(node, ast.RuleRef):
-            try:
-                found = self.reference(unit, node.name, node.at)
-            except RuleError:
-                return ()
-            if found.mask is not None:
-                return ()  # a cascade: the required-mask check covers it
-            target_unit, target = self.rule_list[found.targets[0]]
-            return self._anchors(target_unit, target.pattern, depth + 1)
-        if isinstance(node, (ast.Sequence, ast.Glued)):
-            return _all_of([self._anchors(unit, item, depth + 1) for item in node.items])
-        if isinstance(node, ast.Alternation):
-            union = _one_of([self._anchors(unit, option, depth + 1) for option in node.options])
-            return () if union is None or len(union) > MAX_ANCHORS else (union,)
-        if isinstance(node, ast.Repeat):
-            return self._anchors(unit, node.item, depth + 1) if node.low > 0 else ()
-        if isinstance(node, ast.Capture):
-            return self._anchors(unit, node.item, depth + 1)
         return ()
 
-    def _required_masks(self, unit: _Unit, node: Any, depth: int = 0) -> tuple[frozenset[int], ...]:
-        """Clauses of mask sets: every match of ``node`` contains a span of a set of each clause.
-
-        A rule is skipped when all the sets of one of its clauses are empty in a document.
-        """
-        if node is None or depth > 50:
-            return ()
-        if isinstance(node, ast.RuleRef):
-            try:
-                found = self.reference(unit, node.name, node.at)
-            except RuleError:
-                return ()
-            if found.mask is not None:
-                return (frozenset({found.mask}),)
-            target_unit, target = self.rule_list[found.targets[0]]
-            return self._required_masks(target_unit, target.pattern, depth + 1)
-        if isinstance(node, (ast.Sequence, ast.Glued)):
-            return _all_of([self._required_masks(unit, item, depth + 1) for item in node.items])
-        if isinstance(node, ast.Alternation):
-            union = _one_of([self._required_masks(unit, option, depth + 1) for option in node.options])
-            return () if union is None else (union,)
-        if isinstance(node, ast.Repeat):
-            return self._required_masks(unit, node.item, depth + 1) if node.low > 0 else ()
-        if isinstance(node, ast.Capture):
-            return self._required_masks(unit, node.item, depth + 1)
-        return ()
+    @staticmethod
+    def _required_mask(unit: _Unit, node: Any, mask: int | None) -> tuple[frozenset[int], ...]:
+        """A leaf's required-mask clause: a cascade needs a span of its mask set (a rule is skipped
+        when all the sets of one of its clauses are empty in a document)."""
+        return (frozenset({mask}),) if mask is not None else ()
 
     def _compile_rule(self, index: int, unit: _Unit, rule: ast.RuleDef) -> CompiledRule | None:
         errors_before = len(self.errors)
@@ -566,8 +553,8 @@ class _Compilation:
             groups=tuple((search.group_index[g.name], g) for g in search_context.groups),
             references=references,
             masks=tuple(masks),
-            required_masks=self._required_masks(unit, rule.pattern),
-            anchors=self._anchors(unit, rule.pattern),
+            required_masks=self._clauses(unit, rule.pattern, self._required_mask),
+            anchors=self._clauses(unit, rule.pattern, self._anchor_words),
             fields=tuple(fields),
             defaults=tuple(schema) if schema else (),
             where=where,
