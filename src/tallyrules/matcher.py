@@ -28,6 +28,7 @@ from typing import Any
 
 import re2
 
+from .chunks import CHUNK_CHARS, pieces, shifted
 from .compiler import CompiledRule, CompiledRules
 from .expressions import FunctionFailed
 from .patterns import FILLER, MASK_WIDTH, mask_char
@@ -139,7 +140,20 @@ class Matcher:
         return self.unanchored | (self.anchored - failed)
 
     def run(self, text: str, include_vetoes: bool = False) -> list[Extraction]:
-        """Extractions of ``text`` in document order."""
+        """Extractions of ``text`` in document order.
+
+        A text longer than ``CHUNK_CHARS`` is matched piece by piece (see :mod:`tallyrules.chunks`),
+        so that memory stays bounded; links are made over the whole text.
+        """
+        if len(text) <= CHUNK_CHARS:
+            return self._link(self._matched(text, include_vetoes))
+        results: list[Extraction] = []
+        for start, end in pieces(text, CHUNK_CHARS):
+            results.extend(shifted(result, start) for result in self._matched(text[start:end], include_vetoes))
+        return self._link(results)
+
+    def _matched(self, text: str, include_vetoes: bool) -> list[Extraction]:
+        """Extractions of ``text`` in document order, not yet linked."""
         document = _Document(self, text)
         candidates: list[Entry] = []
         possible = document.possible
@@ -156,7 +170,7 @@ class Matcher:
                     continue
                 results.append(document.extraction(entry))
         results.sort(key=lambda e: (e.start, -e.end, self.by_name[e.rule].order if e.rule in self.by_name else 0))
-        return self._link(results)
+        return results
 
     def match_whole(self, rule: CompiledRule, text: str) -> Extraction | None:
         """The result of ``rule`` matching all of ``text`` (surrounding whitespace aside), or None."""

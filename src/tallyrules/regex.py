@@ -30,8 +30,15 @@ LONG_TEXT = 200_000
 LONG_TEXT_REGEX_MEMORY = 64 << 20
 # The program that reads groups runs only on the spans of matches (see RuleRegex).
 CAPTURE_REGEX_MEMORY = 1 << 20
+# The longest match a rule can make, in UTF-8 bytes: what keeps every search linear in the
+# text (see RuleRegex.search_all).  News sentences are far shorter; a paragraph may not be.
+MAX_MATCH_BYTES = 2048
+# A search reads this many bounds at a time: more reads the text fewer times over (a window
+# overlaps the next by one bound), fewer makes each match of a pattern like the above cheaper.
+WINDOW_BOUNDS = 4
 
 _UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+_ANCHOR_START = re2._re2.RE2.Anchor.ANCHOR_START
 _ANCHOR_BOTH = re2._re2.RE2.Anchor.ANCHOR_BOTH
 # runs of non-ASCII characters of one UTF-8 width (2, 3 or 4 bytes)
 _NON_ASCII_RUN = re.compile("[\u0080-\u07ff]+|[\u0800-\uffff]+|[\U00010000-\U0010ffff]+")
@@ -143,6 +150,13 @@ class EncodedText:
             return byte_offset - surplus
         return char_start + (byte_offset - self._byte_starts[index]) // width
 
+    def boundary_at(self, byte_offset: int) -> int:
+        """``byte_offset`` if a character starts there, else the start of the next character."""
+        data = self.data
+        while byte_offset < len(data) and 0x80 <= data[byte_offset] < 0xC0:
+            byte_offset += 1
+        return byte_offset
+
     def next_boundary(self, byte_offset: int) -> int:
         """The byte offset of the character after the one starting at ``byte_offset``."""
         position = byte_offset + 1
@@ -221,16 +235,36 @@ class RuleRegex:
         return program
 
     def search_all(self, encoded: EncodedText) -> list[tuple[int, int]]:
-        """Byte spans of each successive non-overlapping leftmost-longest match."""
+        """Byte spans of each successive non-overlapping leftmost-longest match of at most
+        ``MAX_MATCH_BYTES``.
+
+        Why the bound: to know that a match is the longest, RE2 reads on until no longer match
+        is possible, and a pattern such as ``"a" | "a" WORD* "b"`` keeps that possible to the
+        end of the text, so each of n matches would read O(n) bytes.  Each search reads a
+        window of ``WINDOW_BOUNDS`` bounds instead: a match of at most one bound that starts
+        before its last bound lies wholly inside it, so the leftmost such start is found there;
+        one anchored search from that start gives its longest match within the bound.  Each
+        search reads at most one window: linear in the text.
+        """
         data = encoded.data
         end = len(data)
         program = self._program(False, end)
+        bound = MAX_MATCH_BYTES
         found = []
         position = 0
         while position <= end:
-            match_start, match_end = program.Match(_UNANCHORED, data, position, end)[0]
-            if match_start < 0:
-                break
+            window_end = min(position + WINDOW_BOUNDS * bound, end)
+            match_start, match_end = program.Match(_UNANCHORED, data, position, window_end)[0]
+            if match_start < 0 or (match_start >= window_end - bound and window_end < end):
+                if window_end == end:
+                    break
+                position = encoded.boundary_at(window_end - bound)  # no match of at most one bound starts before
+                continue
+            if match_end - match_start > bound:  # the longest match within the bound, if there is one
+                match_end = program.Match(_ANCHOR_START, data, match_start, min(match_start + bound, end))[0][1]
+                if match_end < 0:
+                    position = encoded.next_boundary(match_start)
+                    continue
             found.append((match_start, match_end))
             position = match_end if match_end > position else encoded.next_boundary(position)
         return found
