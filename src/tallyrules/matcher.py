@@ -212,7 +212,8 @@ class Matcher:
                     position -= 1
             for owner_index, members in claims.items():
                 owner = results[owner_index]
-                fields = {**owner.fields, "claims": members}
+                # several links may fill one owner (a pack links its own kinds): its claims are all of them
+                fields = {**owner.fields, "claims": sorted({*owner.fields.get("claims", ()), *members})}
                 results[owner_index] = Extraction(owner.kind, owner.rule, owner.start, owner.end,
                                                   owner.text, fields, owner.parts)
         return results
