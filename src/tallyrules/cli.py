@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
+from ._version import __version__
 from .engine import Engine
 from .errors import PluginError, RuleErrors, TallyrulesError
 from .inputs import Item, read_inputs

@@ -19,7 +19,7 @@ import attrs
 from . import ast
 from .compiler import CompiledRule
 from .engine import Engine
-from .results import Extraction, Span
+from .results import ENGINE_FIELDS, Extraction, Span
 
 _MISSING = object()
 
@@ -47,10 +47,7 @@ def resolve_path(value: Any, path: str) -> Any:
     """Follow a dotted key through extraction fields, spans and mappings."""
     for key in path.split("."):
         if isinstance(value, Extraction):
-            if key in ("kind", "rule", "start", "end", "text"):
-                value = getattr(value, key)
-            else:
-                value = value.fields.get(key, _MISSING)
+            value = getattr(value, key) if key in ENGINE_FIELDS else value.fields.get(key, _MISSING)
         elif isinstance(value, Span):
             value = getattr(value, key, _MISSING)
         elif isinstance(value, dict):
