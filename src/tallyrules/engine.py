@@ -72,6 +72,7 @@ class Engine:
         use_installed: bool = True,
         texts: Mapping[str, str] | None = None,
         compile_regexes: bool = False,
+        pack_folders: Mapping[str, str | Path] | None = None,
     ) -> None:
         """Compile the installed packs (``packs`` selects, ``exclude`` leaves out) plus rule files at ``paths``.
 
@@ -79,11 +80,14 @@ class Engine:
         ``texts`` maps names to rule-file text written in code.  Each rule's RE2 regex is
         compiled when the rule first runs; ``compile_regexes=True`` compiles them all now, so
         that a pattern too large for RE2 is reported here rather than on first use.
+        ``pack_folders`` reads the named installed packs from other folders (their source
+        trees, say, while an older copy is installed), under the same pack names.
         :raises RuleErrors: a rule file is wrong.  :raises PluginError: a plugin is.
         """
         self._args = dict(packs=packs, exclude=tuple(exclude), paths=tuple(str(p) for p in paths),
                           plugins=tuple(plugins), skip_broken=skip_broken, use_installed=use_installed,
-                          texts=dict(texts or {}), compile_regexes=compile_regexes)
+                          texts=dict(texts or {}), compile_regexes=compile_regexes,
+                          pack_folders={name: str(folder) for name, folder in (pack_folders or {}).items()})
         found: Plugins = load_plugins(plugins, skip_broken=skip_broken, use_entry_points=use_installed)
         available = {p.name: p for p in found.packs}
         unknown = [n for n in [*(packs or ()), *exclude] if n not in available]
@@ -91,6 +95,8 @@ class Engine:
             raise PluginError(f"no installed pack named {', '.join(map(repr, unknown))}; "
                               f"installed: {', '.join(available) or 'none'}")
         chosen = [p for p in found.packs if (packs is None or p.name in packs) and p.name not in exclude]
+        moved = dict(pack_folders or {})
+        chosen = [attrs.evolve(p, root=Path(moved[p.name])) if p.name in moved else p for p in chosen]
         self.packs: tuple[Pack, ...] = tuple(chosen)
         self.skipped_plugins = found.skipped
         sources = [s for pack in chosen for s in pack.sources()]

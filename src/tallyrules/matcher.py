@@ -170,7 +170,9 @@ class Matcher:
                     position -= 1
             for owner_index, members in claims.items():
                 owner = results[owner_index]
-                fields = {**owner.fields, "claims": members}
+                # several links may name the same target: its claims are those of all of them
+                earlier = owner.fields.get("claims") or []
+                fields = {**owner.fields, "claims": sorted({*earlier, *members})}
                 results[owner_index] = Extraction(owner.kind, owner.rule, owner.start, owner.end,
                                                   owner.text, fields, owner.parts)
         return results
