@@ -103,7 +103,7 @@ def test_check_reports_semantic_errors_of_every_rule(tmp_path: Path, capsys) -> 
 
 
 def test_check_accepts_good_files(rules: Path, capsys) -> None:
-    status, out, _ = run(capsys, "check", str(rules))
+    status, out, _ = run(capsys, "check", "--no-packs", str(rules))
     assert status == 0 and out.startswith("ok: 1 rules")
 
 
@@ -149,3 +149,16 @@ def test_check_warns_about_very_large_patterns(tmp_path: Path, capsys) -> None:
     status, out, err = run(capsys, "check", str(big))
     assert status == 0 and out.startswith("ok:")
     assert f"{big}:1: warning: rule 'r' compiles to" in err and "RE2 instructions" in err
+
+
+def test_check_and_test_load_the_installed_packs_alike(tmp_path: Path, capsys) -> None:
+    mine = tmp_path / "mine.rules"
+    mine.write_text('kind claimed { amount }\nrule claimed_amount: claimed {\n'
+                    '    match "claimed" q:@quantity\n    yield { amount: q.value }\n'
+                    '    example "they claimed 6,000 fighters" => { amount: 6000 }\n}\n', encoding="utf-8")
+    status, out, _ = run(capsys, "check", str(mine))
+    assert status == 0 and out.startswith("ok: 1 rules in 1 files")
+    status, out, _ = run(capsys, "test", str(mine))
+    assert status == 0 and "1 passed, 0 failed" in out
+    status, _out, err = run(capsys, "check", "--no-packs", str(mine))
+    assert status == 2 and "undefined rule or kind @quantity" in err

@@ -333,3 +333,18 @@ def test_link_copies_only_the_declared_fields(engine_of):
     copied = engine_of(LINKED + "link count to said_it.content copy source\n").extract(text)
     (claim,) = [r for r in copied if r.kind == "count"]
     assert claim["said_it"] == 0 and claim["source"].text == "Kerry"
+
+
+def test_links_to_one_target_from_several_files_give_one_consistent_contract():
+    # two files each link their own kind to the same attribution field (as plugin packs do)
+    events = 'kind event { actor }\nrule took: event { match a:CAP "took" yield { actor: a } }\n'
+    engine = Engine(packs=[], use_installed=False, texts={
+        "core.rules": LINKED + "link count to said_it.content\n",
+        "events.rules": events + "link event to said_it.content\n",
+    })
+    results = engine.extract("Kerry said 700 died and Assad took Aleppo")
+    (owner_index,) = [i for i, r in enumerate(results) if r.kind == "said_it"]
+    members = [i for i, r in enumerate(results) if r.kind in ("count", "event")]
+    assert len(members) == 2
+    assert results[owner_index]["claims"] == members
+    assert all(results[i]["said_it"] == owner_index for i in members)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tallyrules import Engine, Extraction, Pack, PluginError, hookimpl
+from tallyrules.examples import ExampleRunner, engine_for, rules_in
 
 
 def plugin(name: str, **hooks: Any) -> types.ModuleType:
@@ -198,3 +199,38 @@ def test_class_instance_plugin():
 def test_pack_name_must_be_an_identifier(tmp_path):
     with pytest.raises(ValueError):
         Pack("bad name", "1", tmp_path)
+
+
+PACK_RULES = '''
+kind vote { share }
+rule won: vote {
+    match "won" n:NUM "percent"
+    yield { share: number(n) }
+    example "Kerry won 55 percent" => { share: 55 }
+}
+'''
+
+
+def test_a_pack_source_tree_replaces_its_installed_copy_in_its_own_tests(tmp_path):
+    # a pack installed without -e lives elsewhere; its source tree must not be compiled next to it
+    installed = tmp_path / "site-packages" / "tallyrules_votes" / "rules"
+    source = tmp_path / "tallyrules-votes" / "src" / "tallyrules_votes" / "rules"
+    for folder in (installed, source):
+        folder.mkdir(parents=True)
+        (folder / "votes.rules").write_text(PACK_RULES, encoding="utf-8")
+
+    class Installed:
+        __name__ = "votes_plugin"
+
+        @staticmethod
+        @hookimpl
+        def tallyrules_packs():
+            return [Pack("votes", "0.1", installed)]
+
+    for path in (tmp_path / "tallyrules-votes", source / "votes.rules"):
+        engine = engine_for([path], plugins=[Installed()], use_installed=False)
+        rules = rules_in(engine, [path])
+        assert [rule.name for rule in rules] == ["votes.votes.won"]
+        assert [rule.name for rule in engine.rules] == ["votes.votes.won"]  # once, not twice
+        outcomes = [o for rule in rules for o in ExampleRunner(engine).outcomes(rule)]
+        assert outcomes and all(o.passed for o in outcomes), outcomes

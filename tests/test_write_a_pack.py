@@ -73,7 +73,8 @@ def test_the_entry_point_is_well_formed(pack_dir: Path, pyproject: dict) -> None
     assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name)
     module_dir = pack_dir / "src" / target.replace(".", "/")
     assert (module_dir / "__init__.py").is_file(), "the entry point names the plugin module"
-    package_data = pyproject["tool"]["setuptools"]["package-data"][target]
+    declared = pyproject["tool"]["setuptools"]["package-data"]
+    package_data = declared.get(target, []) + declared.get("*", [])  # "*": data of every package found
     shipped = [p.relative_to(module_dir).as_posix() for p in module_dir.rglob("*.rules")]
     assert shipped and all(any(Path(f).match(g) for g in package_data) for f in shipped), \
         "the rule files are package data"

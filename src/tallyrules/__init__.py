@@ -8,10 +8,9 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .engine import Engine, Explanation
-from .errors import InputError, PluginError, RuleError, RuleErrors, TallyrulesError
+from .errors import InputError, PluginError, RuleError, RuleErrors, RuleFailed, TallyrulesError
 from .hookspecs import hookimpl
 from .packs import Pack
 from .results import DocumentResult, Extraction, Span
@@ -27,6 +26,7 @@ __all__ = [
     "PluginError",
     "RuleError",
     "RuleErrors",
+    "RuleFailed",
     "Span",
     "TallyrulesError",
     "Token",

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
+from ._version import __version__
 from .engine import Engine
 from .errors import PluginError, RuleErrors, TallyrulesError
 from .inputs import Item, read_inputs
@@ -93,13 +93,20 @@ LARGE_PROGRAM = 50_000
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    engine = Engine(packs=None if args.with_packs else [], paths=args.paths, compile_regexes=True)
-    for rule in engine.rules:
+    from .examples import engine_for, rules_in
+
+    # the same packs as `tallyrules test`: the installed ones, unless --packs/--no-packs say otherwise
+    options = _engine_options(args)
+    options.pop("paths")
+    engine = engine_for(args.paths, compile_regexes=True, **options)
+    checked = rules_in(engine, args.paths)
+    for rule in checked:
         size = rule.search.program_size
         if size > LARGE_PROGRAM:
             print(f"{rule.file}:{rule.line}: warning: rule {rule.short_name!r} compiles to {size:,} RE2 instructions; "
                   "refer to kinds (@kind) rather than large fragments to keep it small", file=sys.stderr)
-    print(f"ok: {len(engine.rules)} rules in {len(engine.compiled.files)} files")
+    files = {rule.file for rule in checked}
+    print(f"ok: {len(checked)} rules in {len(files)} files")
     return 0
 
 
@@ -170,7 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="compile rule files and report every error")
     check.add_argument("paths", nargs="+", metavar="PATH")
-    check.add_argument("--with-packs", action="store_true", help="compile on top of the installed packs")
+    check.add_argument("--with-packs", action="store_true", help=argparse.SUPPRESS)  # the default now
+    _add_engine_arguments(check)
     check.set_defaults(run=cmd_check)
 
     test = commands.add_parser("test", help="run the examples written in rule files")

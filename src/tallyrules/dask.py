@@ -31,13 +31,14 @@ import json
 import pickle
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .documents import document_item, no_text_field
 from .engine import Engine
 from .errors import TallyrulesError
-from .inputs import InputDocument, InputProblem, Item
-from .results import DocumentResult
+from .inputs import Item
+from .results import ENGINE_FIELD_ORDER, DocumentResult
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.bag
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 #: what a flattened extraction row holds (see :func:`extractions_frame`)
-FRAME_COLUMNS = ("id", "kind", "rule", "start", "end", "text", "fields", "error")
+FRAME_COLUMNS = ("id", *ENGINE_FIELD_ORDER, "fields", "error")
 
 
 class DaskUnavailable(TallyrulesError):
@@ -141,21 +142,7 @@ def _ref(engine: Engine | EngineRef) -> EngineRef:
 # ---- one record -> one result ------------------------------------------------------------------
 def _extract_record(engine: Engine, record: Any, position: int, id_field: str, text_field: str) -> DocumentResult:
     """Like :meth:`Engine.extract_many` for one element, plus :class:`InputDocument`/:class:`InputProblem`."""
-    if isinstance(record, InputProblem):
-        return DocumentResult(record.id, (), record.error)
-    if isinstance(record, InputDocument):
-        return engine.extract_document(record.text, record.id)
-    if isinstance(record, str):
-        return engine.extract_document(record, position)
-    if isinstance(record, tuple) and len(record) == 2:
-        return engine.extract_document(record[1], record[0])
-    if isinstance(record, Mapping):
-        text = record.get(text_field)
-        doc_id = record.get(id_field, position)
-        if not isinstance(text, str):
-            return DocumentResult(doc_id, (), f"InputError: no string field {text_field!r}")
-        return engine.extract_document(text, doc_id)
-    return DocumentResult(position, (), f"InputError: cannot extract from a {type(record).__name__}")
+    return engine.extract_item(document_item(record, position, id_field, text_field))
 
 
 def _extract_partition(records: Iterable[Any], offset: int, ref: EngineRef, id_field: str, text_field: str,
@@ -242,7 +229,7 @@ def _frame_partition(frame: Any, ref: EngineRef | None, text_column: str, id_col
     def add(doc_id: Any, extraction: Any = None, error: Any = None) -> None:
         record = extraction.to_dict() if extraction is not None else {}
         rows["id"].append(doc_id)
-        for name in ("kind", "rule", "start", "end", "text"):
+        for name in ENGINE_FIELD_ORDER:
             rows[name].append(record.pop(name, None))
         rows["fields"].append(json.dumps(record, ensure_ascii=False, sort_keys=True) if extraction is not None
                               else None)
@@ -253,7 +240,7 @@ def _frame_partition(frame: Any, ref: EngineRef | None, text_column: str, id_col
         ids = frame[id_column] if id_column else frame.index.to_series()
         for doc_id, text in zip(ids.tolist(), frame[text_column].tolist(), strict=True):
             if not isinstance(text, str):
-                add(doc_id, error=f"InputError: no string field {text_column!r}")
+                add(doc_id, error=no_text_field(text_column))
                 continue
             result = engine.extract_document(text, doc_id)
             if result.error is not None:

@@ -9,10 +9,12 @@ from typing import Any
 import attrs
 
 from .compiler import CompiledRule, CompiledRules, RuleSource, compile_rules
-from .errors import PluginError, TallyrulesError
-from .matcher import Matcher, RuleFailed
+from .documents import document_item
+from .errors import PluginError, TallyrulesError, error_record
+from .inputs import InputProblem, Item
+from .matcher import Matcher
 from .packs import Pack, Plugins, load_plugins
-from .results import DocumentResult, Extraction
+from .results import SPAN_FIELDS, DocumentResult, Extraction
 
 Document = str | tuple[Any, str] | Mapping[str, Any]
 
@@ -45,7 +47,7 @@ class Explanation:
         lines = [f"{pad}{found.kind} {found.text!r} [{found.start}:{found.end}] by {found.rule}{where}"]
         if self.rule and self.rule.doc:
             lines.append(f"{pad}  \u2014 {self.rule.doc}")
-        fields = {k: v for k, v in self.extraction.to_dict(nested=True).items() if k not in ("start", "end", "text")}
+        fields = {k: v for k, v in self.extraction.to_dict(nested=True).items() if k not in SPAN_FIELDS}
         if fields:
             lines.append(f"{pad}  fields: {fields}")
         lines.extend(part.format(depth + 1) for part in self.parts)
@@ -70,6 +72,7 @@ class Engine:
         use_installed: bool = True,
         texts: Mapping[str, str] | None = None,
         compile_regexes: bool = False,
+        pack_folders: Mapping[str, str | Path] | None = None,
     ) -> None:
         """Compile the installed packs (``packs`` selects, ``exclude`` leaves out) plus rule files at ``paths``.
 
@@ -77,11 +80,14 @@ class Engine:
         ``texts`` maps names to rule-file text written in code.  Each rule's RE2 regex is
         compiled when the rule first runs; ``compile_regexes=True`` compiles them all now, so
         that a pattern too large for RE2 is reported here rather than on first use.
+        ``pack_folders`` reads the named installed packs from other folders (their source
+        trees, say, while an older copy is installed), under the same pack names.
         :raises RuleErrors: a rule file is wrong.  :raises PluginError: a plugin is.
         """
         self._args = dict(packs=packs, exclude=tuple(exclude), paths=tuple(str(p) for p in paths),
                           plugins=tuple(plugins), skip_broken=skip_broken, use_installed=use_installed,
-                          texts=dict(texts or {}), compile_regexes=compile_regexes)
+                          texts=dict(texts or {}), compile_regexes=compile_regexes,
+                          pack_folders={name: str(folder) for name, folder in (pack_folders or {}).items()})
         found: Plugins = load_plugins(plugins, skip_broken=skip_broken, use_entry_points=use_installed)
         available = {p.name: p for p in found.packs}
         unknown = [n for n in [*(packs or ()), *exclude] if n not in available]
@@ -89,6 +95,8 @@ class Engine:
             raise PluginError(f"no installed pack named {', '.join(map(repr, unknown))}; "
                               f"installed: {', '.join(available) or 'none'}")
         chosen = [p for p in found.packs if (packs is None or p.name in packs) and p.name not in exclude]
+        moved = dict(pack_folders or {})
+        chosen = [attrs.evolve(p, root=Path(moved[p.name])) if p.name in moved else p for p in chosen]
         self.packs: tuple[Pack, ...] = tuple(chosen)
         self.skipped_plugins = found.skipped
         sources = [s for pack in chosen for s in pack.sources()]
@@ -143,28 +151,24 @@ class Engine:
         """Like :meth:`extract`, but a failure becomes the result's ``error`` instead of an exception."""
         try:
             return DocumentResult(id, tuple(self.extract(text)))
-        except (RuleFailed, TallyrulesError, RecursionError, MemoryError) as error:
-            return DocumentResult(id, (), f"{type(error).__name__}: {error}")
+        except (TallyrulesError, RecursionError, MemoryError) as error:
+            return DocumentResult(id, (), error_record(error))
+
+    def extract_item(self, item: Item) -> DocumentResult:
+        """The result of one input item; an unreadable one becomes an error result."""
+        if isinstance(item, InputProblem):
+            return DocumentResult(item.id, (), item.error)
+        return self.extract_document(item.text, item.id)
 
     def extract_many(self, documents: Iterable[Document], id_field: str = "id",
                      text_field: str = "text") -> Iterator[DocumentResult]:
         """Stream results for many documents, in input order.
 
         A document is a string (its id is its position), an ``(id, text)`` pair,
-        or a mapping with ``id_field`` and ``text_field``.
+        or a mapping with ``id_field`` and ``text_field`` (see :mod:`tallyrules.documents`).
         """
         for position, document in enumerate(documents):
-            if isinstance(document, str):
-                yield self.extract_document(document, position)
-            elif isinstance(document, tuple):
-                yield self.extract_document(document[1], document[0])
-            else:
-                text = document.get(text_field)
-                doc_id = document.get(id_field, position)
-                if not isinstance(text, str):
-                    yield DocumentResult(doc_id, (), f"InputError: no string field {text_field!r}")
-                else:
-                    yield self.extract_document(text, doc_id)
+            yield self.extract_item(document_item(document, position, id_field, text_field))
 
     def explain(self, text: str) -> list[Explanation]:
         """For each extraction of ``text``, the tree of rules that produced it."""

@@ -2,13 +2,16 @@
 
 Rule authors see :class:`RuleError` (one located problem in a rule file) and
 :class:`RuleErrors` (all the problems found in one compile run).  Plugins that
-fail to load raise :class:`PluginError`; documents that cannot be read become
-:class:`InputError` records in the output instead of stopping a run.
+fail to load raise :class:`PluginError`; a rule whose expression fails on a
+document raises :class:`RuleFailed`; documents that cannot be read become
+:class:`InputError` records in the output instead of stopping a run
+(:func:`error_record` words any of them for a result's ``error`` field).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 import attrs
 
@@ -48,6 +51,22 @@ class RuleError(TallyrulesError):
         return text
 
 
+class Location(Protocol):
+    """Where something is in a rule file (``tallyrules.ast.Location`` is one)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+
+
+def error_at(message: str, at: Location, hint: str = "") -> RuleError:
+    """A :class:`RuleError` pointing at ``at``."""
+    return RuleError(message, file=at.file, line=at.line, column=at.column, hint=hint)
+
+
 class RuleErrors(TallyrulesError):
     """All the rule errors found in one compile run, reported together."""
 
@@ -65,5 +84,14 @@ class PluginError(TallyrulesError):
     """A plugin failed to load or answered a hook wrongly; the message names it."""
 
 
+class RuleFailed(TallyrulesError):
+    """A rule's expression failed on a document (a bug in a rule or a plugin function)."""
+
+
 class InputError(TallyrulesError):
     """A document could not be read (bad JSON, missing text field, not UTF-8...)."""
+
+
+def error_record(error: BaseException) -> str:
+    """How a failed document's error reads in its result: ``"InputError: no string field 'text'"``."""
+    return f"{type(error).__name__}: {error}"

@@ -19,7 +19,7 @@ import attrs
 from . import ast
 from .compiler import CompiledRule
 from .engine import Engine
-from .results import Extraction, Span
+from .results import ENGINE_FIELDS, Extraction, Span
 
 _MISSING = object()
 
@@ -47,10 +47,7 @@ def resolve_path(value: Any, path: str) -> Any:
     """Follow a dotted key through extraction fields, spans and mappings."""
     for key in path.split("."):
         if isinstance(value, Extraction):
-            if key in ("kind", "rule", "start", "end", "text"):
-                value = getattr(value, key)
-            else:
-                value = value.fields.get(key, _MISSING)
+            value = getattr(value, key) if key in ENGINE_FIELDS else value.fields.get(key, _MISSING)
         elif isinstance(value, Span):
             value = getattr(value, key, _MISSING)
         elif isinstance(value, dict):
@@ -145,15 +142,44 @@ def rules_in(engine: Engine, paths: Iterable[str | Path]) -> list[CompiledRule]:
 
 
 def engine_for(paths: Iterable[str | Path], **options: Any) -> Engine:
-    """The installed packs plus any of ``paths`` that are not already part of a pack."""
+    """The installed packs plus any of ``paths`` that are not already part of a pack.
+
+    A path holding a copy of an installed pack (its source tree, while the pack is
+    installed from an earlier build rather than in editable mode) replaces that pack: the
+    pack is read from there, under its own name, instead of being loaded twice.
+    """
     installed = Engine.default(**options)
     pack_files = {Path(f).resolve() for f in installed.compiled.files}
-    extra = []
+    extra: list[Path] = []
     for raw in paths:
         path = Path(raw)
         files = sorted(path.rglob("*.rules")) if path.is_dir() else [path]
-        if any(f.resolve() not in pack_files for f in files):
-            extra.append(path)
+        extra.extend(f for f in files if f.resolve() not in pack_files)
     if not extra:
         return installed
-    return Engine(paths=extra, **options)
+    folders = {}
+    for pack in installed.packs:
+        folder = _copy_of(pack.root, extra)
+        if folder is not None:
+            folders[pack.name] = folder
+    inside = [folder.resolve() for folder in folders.values()]
+    own = [f for f in extra if not any(folder in f.resolve().parents for folder in inside)]
+    if folders:
+        options = {**options, "pack_folders": {**options.get("pack_folders", {}), **folders}}
+    return Engine(paths=own, **options)
+
+
+def _copy_of(root: Path, files: list[Path]) -> Path | None:
+    """The folder among the parents of ``files`` that holds every rule file of the pack at ``root``
+    under the same relative path, or None."""
+    relative = [path.relative_to(root) for path in sorted(root.rglob("*.rules"))]
+    if not relative:
+        return None
+    for file in files:
+        for inner in relative:
+            if file.name != inner.name or len(file.resolve().parents) < len(inner.parts):
+                continue
+            folder = file.resolve().parents[len(inner.parts) - 1]
+            if folder != root.resolve() and all((folder / r).is_file() for r in relative):
+                return folder
+    return None

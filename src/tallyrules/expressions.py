@@ -18,7 +18,7 @@ from . import ast
 from .errors import RuleError
 from .functions import Function
 from .lexicons import Lexicon
-from .results import Extraction, Span
+from .results import ENGINE_FIELDS, SPAN_FIELDS, Extraction, Span
 
 Env = Mapping[str, Any]
 Evaluator = Callable[[Env], Any]
@@ -63,11 +63,11 @@ def _compare(op: str, left: Any, right: Any) -> bool:
 def get_attribute(value: Any, name: str) -> Any:
     """``value.name``: a span's start/end/text, or a field of a referenced match."""
     if isinstance(value, Extraction):
-        if name in ("start", "end", "text", "kind", "rule"):
+        if name in ENGINE_FIELDS:
             return getattr(value, name)
         return value.fields.get(name)
     if isinstance(value, Span):
-        return getattr(value, name) if name in ("start", "end", "text") else None
+        return getattr(value, name) if name in SPAN_FIELDS else None
     if isinstance(value, Mapping):
         return value.get(name)
     return None

@@ -24,24 +24,29 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterable
-from typing import Any
-
-import re2
+from typing import Any, NamedTuple
 
 from .chunks import CHUNK_CHARS, pieces, shifted
 from .compiler import CompiledRule, CompiledRules
+from .errors import RuleFailed
 from .expressions import FunctionFailed
 from .patterns import FILLER, MASK_WIDTH, mask_char
+from .prefilter import Prefilter
 from .regex import ByteSpans, EncodedText, RegexError, masked_ascii_runs
 from .results import Extraction, Span
 
 
-class RuleFailed(Exception):
-    """A rule's expression failed on a document (a bug in a rule or a plugin function)."""
+class Entry(NamedTuple):
+    """One match of a rule."""
+
+    start: int  # character offsets in the document
+    end: int
+    rule: CompiledRule
+    byte_span: tuple[int, int]  # in the shadow text
+    shadow: EncodedText  # the text the rule ran on
 
 
-# One match of a rule: (start, end, rule, its byte span in the shadow, the shadow text it ran on)
-Entry = tuple[int, int, CompiledRule, tuple[int, int], EncodedText]
+__all__ = ["Entry", "Matcher", "RuleFailed"]
 
 # (Python's re, not RE2: RE2's sub() mishandles a non-ASCII replacement; a one-class regex is linear anyway)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
@@ -68,7 +73,7 @@ def _starts_inside_word(text: str, start: int) -> bool:
 
 
 def _rank(entry: Entry) -> tuple[int, int, int, int]:
-    start, end, rule = entry[0], entry[1], entry[2]
+    start, end, rule = entry.start, entry.end, entry.rule
     return (start - end, -rule.priority, rule.order, start)
 
 
@@ -84,7 +89,7 @@ def _non_overlapping(entries: Iterable[Entry], length: int) -> list[Entry]:
     taken = bytearray(length)
     kept = []
     for entry in ranked:
-        start, end = entry[0], entry[1]
+        start, end = entry.start, entry.end
         if taken.find(1, start, end) != -1:
             continue  # overlaps a span already kept
         taken[start:end] = b"\x01" * (end - start)
@@ -100,44 +105,11 @@ class Matcher:
         self.by_order = {rule.order: rule for rule in compiled.rules}
         self.by_name = {rule.name: rule for rule in compiled.rules}
         self.searching = [r for r in compiled.rules if r.role in ("rule", "veto")]
-        self._build_prefilter()
-
-    def _build_prefilter(self) -> None:
-        """One RE2 set of every rule's anchor words, so one pass tells which rules may match.
-
-        A rule runs on a document only when each of its anchor clauses has a word in it
-        (and the rules it alone refers to are then never needed).  Anchors are looked for
-        as case-insensitive substrings: a superset of the words, never fewer.  A clause is
-        kept as a bit mask over the words, so checking it is one integer ``and``.
-        """
-        rules = [rule for rule in self.compiled.rules if rule.anchors]
-        words = sorted({word for rule in rules for clause in rule.anchors for word in clause})
-        bit = {word: 1 << i for i, word in enumerate(words)}
-        self.unanchored = frozenset(rule.order for rule in self.compiled.rules if not rule.anchors)
-        self.anchored = frozenset(rule.order for rule in rules)
-        self.anchor_clauses = [
-            (rule.order, sum(bit[word] for word in clause)) for rule in rules for clause in rule.anchors
-        ]
-        self.anchor_set: Any = None
-        if words:
-            options = re2.Options()
-            options.case_sensitive = False
-            options.log_errors = False
-            self.anchor_set = re2.Set.SearchSet(options)
-            for word in words:
-                self.anchor_set.Add(re2.escape(word))
-            self.anchor_set.Compile()
+        self.prefilter = Prefilter(compiled.rules)
 
     def possible_rules(self, text: bytes) -> frozenset[int]:
-        """The orders of the rules that may match ``text``: unanchored ones, and those whose anchor
-        clauses all have a word in it."""
-        if self.anchor_set is None:
-            return self.unanchored
-        present = 0
-        for word in self.anchor_set.Match(text) or ():
-            present |= 1 << word
-        failed = {order for order, clause in self.anchor_clauses if not present & clause}
-        return self.unanchored | (self.anchored - failed)
+        """The orders of the rules that may match ``text`` (see :class:`tallyrules.prefilter.Prefilter`)."""
+        return self.prefilter.possible_rules(text)
 
     def run(self, text: str, include_vetoes: bool = False) -> list[Extraction]:
         """Extractions of ``text`` in document order.
@@ -162,11 +134,11 @@ class Matcher:
                 candidates.extend(document.matches(rule))
         by_layer: dict[str, list[Entry]] = {}
         for entry in candidates:
-            by_layer.setdefault(entry[2].layer, []).append(entry)
+            by_layer.setdefault(entry.rule.layer, []).append(entry)
         results = []
         for entries in by_layer.values():
             for entry in _non_overlapping(entries, len(text)):
-                if entry[2].role == "veto" and not include_vetoes:
+                if entry.rule.role == "veto" and not include_vetoes:
                     continue
                 results.append(document.extraction(entry))
         results.sort(key=lambda e: (e.start, -e.end, self.by_name[e.rule].order if e.rule in self.by_name else 0))
@@ -178,7 +150,7 @@ class Matcher:
         end = len(text.rstrip())
         document = _Document(self, text)
         for entry in document.matches(rule):
-            if entry[0] == start and entry[1] == end:
+            if entry.start == start and entry.end == end:
                 return document.extraction(entry)
         return None
 
@@ -264,7 +236,7 @@ class _Document:
                 end < length and _is_word(text[end - 1]) and _is_word(text[end])
             ):
                 continue  # inside a word, where RE2's ASCII \b could not tell
-            entry: Entry = (start, end, rule, byte_span, shadow)
+            entry = Entry(start, end, rule, byte_span, shadow)
             if rule.where is not None and not self._holds(rule, entry):
                 continue
             entries.append(entry)
@@ -281,7 +253,7 @@ class _Document:
             entries: list[Entry] = []
             for order in self.matcher.compiled.mask_sets[mask]:
                 entries.extend(self.matches(self.matcher.by_order[order]))
-            self.set_spans[mask] = {(e[0], e[1]): e for e in _non_overlapping(entries, len(self.text))}
+            self.set_spans[mask] = {(e.start, e.end): e for e in _non_overlapping(entries, len(self.text))}
         return self.set_spans[mask]
 
     def shadow(self, masks: tuple[int, ...]) -> EncodedText:
@@ -300,8 +272,8 @@ class _Document:
             for mask in masks:
                 for entry in self.spans(mask).values():
                     candidates.append(entry)
-                    mask_of[(entry[0], entry[1], entry[2].order)] = mask
-            marked = sorted((e[0], e[1], mask_of[(e[0], e[1], e[2].order)])
+                    mask_of[(entry.start, entry.end, entry.rule.order)] = mask
+            marked = sorted((e.start, e.end, mask_of[(e.start, e.end, e.rule.order)])
                             for e in _non_overlapping(candidates, len(self.text)))
         pieces = []
         position = 0
@@ -318,7 +290,7 @@ class _Document:
 
     # ---- results ----------------------------------------------------------
     def _holds(self, rule: CompiledRule, entry: Entry) -> bool:
-        env = self.environment(entry[2], self._groups(entry), entry[4])
+        env = self.environment(entry.rule, self._groups(entry), entry.shadow)
         try:
             value = rule.where(env) if rule.where is not None else True
         except FunctionFailed as error:
@@ -336,14 +308,14 @@ class _Document:
 
     def _groups(self, entry: Entry) -> ByteSpans:
         """The group spans of a match, read when first needed (memoized: ``where`` and fields share them)."""
-        rule, (byte_start, byte_end) = entry[2], entry[3]
+        rule, (byte_start, byte_end) = entry.rule, entry.byte_span
         if not rule.groups:
             return [(byte_start, byte_end)]
         key = (rule.order, byte_start, byte_end)
         spans = self.group_spans.get(key)
         if spans is None:
             try:
-                spans = rule.search.groups_of(entry[4], byte_start, byte_end)
+                spans = rule.search.groups_of(entry.shadow, byte_start, byte_end)
             except RegexError as error:
                 raise _not_compiled(rule, error) from None
             self.group_spans[key] = spans

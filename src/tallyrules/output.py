@@ -7,11 +7,11 @@ import shutil
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from .results import DocumentResult
+from .results import ENGINE_FIELD_ORDER, DocumentResult
 
 FORMATS = ("jsonl", "json", "table")
 
-_SPAN_KEYS = ("kind", "rule", "start", "end", "text", "content", "claims")
+_SPAN_KEYS = (*ENGINE_FIELD_ORDER, "content", "claims")
 
 
 def _cell(value: Any) -> str:

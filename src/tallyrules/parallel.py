@@ -28,9 +28,7 @@ def _extract(item: Item) -> DocumentResult:
 
 def extract_item(engine: Engine, item: Item) -> DocumentResult:
     """Extract from one input item; an unreadable item becomes an error result."""
-    if isinstance(item, InputProblem):
-        return DocumentResult(item.id, (), item.error)
-    return engine.extract_document(item.text, item.id)
+    return engine.extract_item(item)
 
 
 def extract_parallel(engine: Engine, items: Iterable[Item], jobs: int, chunksize: int = 16) -> Iterator[DocumentResult]:

@@ -15,6 +15,13 @@ from typing import Any
 
 import attrs
 
+#: The fields every extraction has, set by the engine (a kind cannot declare them, a rule cannot yield them).
+ENGINE_FIELDS = frozenset({"kind", "rule", "start", "end", "text"})
+#: The fields of a span, in the order they are written.
+SPAN_FIELDS = ("start", "end", "text")
+#: The engine-set fields in the order they are written.
+ENGINE_FIELD_ORDER = ("kind", "rule", *SPAN_FIELDS)
+
 
 @attrs.frozen
 class Span:

@@ -59,7 +59,8 @@ from typing import Any
 import attrs
 import lark
 
-from . import __version__, ast
+from . import ast
+from ._version import __version__
 from .lexicons import NO_VALUE
 
 FORMAT_VERSION = 1

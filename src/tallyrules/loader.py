@@ -1,0 +1,157 @@
+"""Load rule files: read and parse each file and what it imports, and build its lexicons.
+
+A :class:`Loader` turns :class:`RuleSource` objects into :class:`Unit` objects (one
+per file, each loaded once), in load order, collecting every problem as a
+:class:`RuleError` instead of stopping at the first.  Imports and lexicon files
+stay inside the pack's root folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import attrs
+
+from . import ast
+from .errors import RuleError, RuleErrors, error_at
+from .lexicons import Lexicon, build_lexicon, read_word_list
+from .syntax import parse
+
+
+@attrs.frozen
+class RuleSource:
+    """A rule file to compile: its pack, the pack's root (imports stay inside) and its path.
+
+    ``text`` may hold the file's content directly (rules written in Python code);
+    then ``path`` only names it.
+    """
+
+    pack: str
+    root: Path
+    path: Path
+    text: str | None = None
+
+
+@attrs.define
+class Unit:
+    """A loaded rule file during compilation."""
+
+    source: RuleSource
+    module: str
+    tree: ast.RuleFile
+    text: str
+    imports: list[Unit] = attrs.Factory(list)
+    lexicons: dict[str, Lexicon] = attrs.Factory(dict)
+    rules: dict[str, ast.RuleDef] = attrs.Factory(dict)
+
+
+def module_name(source: RuleSource) -> str:
+    """``pack.folder.file`` for a rule file: the prefix of its rules' qualified names."""
+    try:
+        relative = source.path.relative_to(source.root)
+    except ValueError:
+        relative = Path(source.path.name)
+    parts = [*relative.parts[:-1], relative.stem]
+    return ".".join([source.pack, *parts]) if source.pack else ".".join(parts)
+
+
+class Loader:
+    """Every file of ``sources`` and of their imports, loaded once each, with the errors found."""
+
+    def __init__(self, sources: Iterable[RuleSource], errors: list[RuleError]) -> None:
+        self.errors = errors
+        self.units: dict[Path, Unit] = {}
+        self.order: list[Unit] = []
+        for source in sources:
+            self._load(source, None)
+
+    def _load(self, source: RuleSource, at: ast.Location | None) -> Unit | None:
+        key = source.path.resolve() if source.text is None else source.path
+        if key in self.units:
+            return self.units[key]
+        if source.text is None:
+            try:
+                text = source.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                message = f"cannot read rule file {source.path}: {error}"
+                self.errors.append(error_at(message, at) if at else RuleError(message, file=str(source.path)))
+                return None
+        else:
+            text = source.text
+        try:
+            tree = parse(text, str(source.path))
+        except RuleErrors as errors:
+            self._add_source_lines(errors.errors, text)
+            self.errors.extend(errors.errors)
+            return None
+        unit = Unit(source, module_name(source), tree, text)
+        self.units[key] = unit
+        for item in tree.imports:
+            imported = self._import(unit, item)
+            if imported is not None:
+                unit.imports.append(imported)
+        self.order.append(unit)
+        self._lexicons(unit)
+        for rule in tree.rules:
+            if rule.name in unit.rules:
+                self.errors.append(error_at(f"duplicate rule name {rule.name!r}", rule.at,
+                                            hint=f"first defined on line {unit.rules[rule.name].at.line}"))
+                continue
+            unit.rules[rule.name] = rule
+        return unit
+
+    def _import(self, unit: Unit, item: ast.Import) -> Unit | None:
+        target = self._inside_root(unit, item.path, item.at)
+        if target is None:
+            return None
+        if unit.source.text is not None and not target.exists():
+            self.errors.append(error_at(f"cannot import {item.path!r}: no such file", item.at))
+            return None
+        return self._load(RuleSource(unit.source.pack, unit.source.root, target), item.at)
+
+    def _inside_root(self, unit: Unit, relative: str, at: ast.Location) -> Path | None:
+        target = (unit.source.path.parent / relative).resolve()
+        root = unit.source.root.resolve()
+        if target != root and root not in target.parents:
+            self.errors.append(error_at(f"{relative!r} is outside the pack root {root}", at,
+                                        hint="imports and lexicon files must stay inside the pack's folder"))
+            return None
+        return target
+
+    def _lexicons(self, unit: Unit) -> None:
+        for definition in unit.tree.lexicons:
+            if definition.name in unit.lexicons:
+                self.errors.append(error_at(f"duplicate lexicon name {definition.name!r}", definition.at))
+                continue
+            if definition.entries is not None:
+                entries = list(definition.entries)
+            else:
+                path = self._inside_root(unit, definition.path or "", definition.at)
+                if path is None:
+                    continue
+                try:
+                    entries = read_word_list(path)
+                except (OSError, UnicodeDecodeError) as error:
+                    self.errors.append(error_at(f"cannot read lexicon file {definition.path!r}: {error}",
+                                                definition.at))
+                    continue
+            unit.lexicons[definition.name] = build_lexicon(definition.name, definition.cased, entries)
+
+    @staticmethod
+    def _add_source_lines(errors: list[RuleError], text: str) -> None:
+        lines = text.splitlines()
+        for error in errors:
+            if not error.source_line and 0 < error.line <= len(lines):
+                error.source_line = lines[error.line - 1]
+
+    def report(self) -> list[RuleError]:
+        """The errors found, each once, with the line of the file it points at."""
+        texts = {str(unit.source.path): unit.text for unit in self.units.values()}
+        unique: dict[tuple[str, int, int, str], RuleError] = {}
+        for error in self.errors:
+            unique.setdefault((error.file, error.line, error.column, error.message), error)
+        for error in unique.values():
+            if error.file in texts:
+                self._add_source_lines([error], texts[error.file])
+        return list(unique.values())
