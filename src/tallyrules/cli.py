@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -80,7 +81,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         results = extract_parallel(engine, items, args.jobs)
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
-        count, failed = write_results(results, out, args.format)
+        width = shutil.get_terminal_size((120, 20)).columns if out.isatty() else None
+        count, failed = write_results(results, out, args.format, width)
     progress.close()
     if failed:
         print(f"tallyrules: {failed} of {count} documents failed (see their \"error\" field)", file=sys.stderr)

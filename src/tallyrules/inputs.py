@@ -59,6 +59,9 @@ def read_jsonl(stream: BinaryIO, name: str, id_field: str, text_field: str) -> I
         except ValueError as error:
             yield InputProblem(where, f"InputError: line {number} of {name} is not JSON: {error}")
             continue
+        except RecursionError:
+            yield InputProblem(where, f"InputError: line {number} of {name} is nested too deeply to read")
+            continue
         if not isinstance(record, dict):
             yield InputProblem(where, f"InputError: line {number} of {name} is not a JSON object")
             continue
