@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
+import types
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tallyrules import DocumentResult, Engine, Extraction, Pack, RuleErrors, hookimpl
+from tallyrules import packs as packs_module
 from tallyrules.cli import main
+from tallyrules.output import write_results
 
 RULES = r'''
 kind quantity layer numeric { value, entity }
@@ -97,3 +104,138 @@ def test_table_escapes_terminal_control_codes_and_keeps_rows_whole_when_piped(ru
     rows = done.stdout.decode().splitlines()
     assert rows[0] == "== e\\x1b[31m"
     assert rows[-1].endswith("value=6 entity=fighters")  # not cut at a width when not on a terminal
+
+
+# ---- plugins are contained ----------------------------------------------------------------------
+
+def _plugin(name: str, **hooks: Any) -> types.ModuleType:
+    module = types.ModuleType(name)
+    for hook, function in hooks.items():
+        setattr(module, hook, hookimpl(function))
+    return module
+
+
+def _raise(text: str, extractions: list[Extraction]) -> list[Extraction]:
+    if "boom" in text:
+        raise RuntimeError("hook blew up")
+    return extractions
+
+
+def _backwards(text: str, extractions: list[Extraction]) -> list[Extraction]:
+    return [Extraction(e.kind, e.rule, e.end, e.start, "", e.fields) for e in extractions]
+
+
+@pytest.mark.parametrize(("hook", "expected"), [
+    (_raise, "tallyrules_postprocess failed: RuntimeError: hook blew up"),
+    (lambda text, extractions: 42 if "boom" in text else None, "returned a int, not a list"),
+    (lambda text, extractions: [object()] if "boom" in text else None, "a object at position 0"),
+    (lambda text, extractions: _backwards(text, extractions) if "boom" in text else None, "start > end"),
+])
+def test_a_failing_postprocess_hook_fails_its_document_only_and_names_the_plugin(hook: Any, expected: str) -> None:
+    engine = Engine.from_text("rule r { match NUM }", plugins=[_plugin("shaky", tallyrules_postprocess=hook)],
+                              use_installed=False)
+    results = list(engine.extract_many(["5 fine", "6 boom", "7 fine"]))
+    assert [r.error for r in results[::2]] == [None, None]
+    assert [e.text for e in results[2].extractions] == ["7"]
+    error = results[1].error or ""
+    assert "'shaky'" in error and expected in error and results[1].extractions == ()
+
+
+def test_skip_broken_plugins_leaves_a_failing_hook_out_of_the_document() -> None:
+    engine = Engine.from_text("rule r { match NUM }", plugins=[_plugin("shaky", tallyrules_postprocess=_raise)],
+                              use_installed=False, skip_broken=True)
+    with pytest.warns(UserWarning, match="skipping plugin 'shaky'"):
+        results = list(engine.extract_many(["6 boom", "7 boom"]))
+    assert [[e.text for e in r.extractions] for r in results] == [["6"], ["7"]]
+    assert all(r.error is None for r in results)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ({1, 2}, "type set"), (object(), "type object"), (10**5000, "too large"), ({1: "x"}, "key of type int"),
+], ids=["set", "object", "huge-int", "int-key"])
+def test_plugin_function_values_json_cannot_hold_fail_the_document_naming_the_plugin(
+        tmp_path: Path, value: Any, expected: str) -> None:
+    odd = _plugin("oddvalues", tallyrules_functions=lambda: {"odd": lambda n: value if n.text == "6" else 1})
+    engine = Engine.from_text("rule r { match n:NUM yield { v: odd(n) } }", plugins=[odd], use_installed=False)
+    results = list(engine.extract_many(["5", "6", "7"]))
+    assert [r.error is None for r in results] == [True, False, True]
+    assert "'oddvalues'" in (results[1].error or "") and expected in (results[1].error or "")
+    out = tmp_path / "out.jsonl"
+    with out.open("w", encoding="utf-8") as stream:
+        assert write_results(results, stream, "jsonl") == (3, 1)
+
+
+def test_writer_turns_a_value_json_cannot_hold_into_an_error_record(tmp_path: Path) -> None:
+    results = [DocumentResult(1, (Extraction("k", "r", 0, 1, "5", {"v": {1, 2}}),)),
+               DocumentResult(2, (Extraction("k", "r", 0, 1, "5", {"v": 10**5000}),)),
+               DocumentResult(3, (Extraction("k", "r", 0, 1, "5", {"v": 5}),))]
+    out = tmp_path / "out.jsonl"
+    with out.open("w", encoding="utf-8") as stream:
+        assert write_results(results, stream, "jsonl") == (3, 2)
+    lines = json_lines(out.read_bytes())
+    assert [line["id"] for line in lines] == [1, 2, 3]
+    assert all("OutputError" in line["error"] for line in lines[:2]) and lines[2]["extractions"][0]["v"] == 5
+
+
+# ---- a plugin whose rule files do not compile ---------------------------------------------------
+
+def _pack_plugin(name: str, folder: Path, rules: str, **hooks: Any) -> types.ModuleType:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.rules").write_text(rules, encoding="utf-8")
+    return _plugin(name, tallyrules_packs=lambda: [Pack(f"{name}_pack", "1.0", folder)], **hooks)
+
+
+def test_a_pack_that_does_not_compile_names_its_plugin_or_is_skipped(tmp_path: Path) -> None:
+    good = _pack_plugin("goodplugin", tmp_path / "good", "rule n { match NUM }\n")
+    broken = _pack_plugin("brokenplugin", tmp_path / "broken", "rule oops { match @nowhere }\n",
+                          tallyrules_postprocess=lambda text, extractions: [])
+    with pytest.raises(RuleErrors) as raised:
+        Engine(plugins=[good, broken], use_installed=False)
+    assert "plugin 'brokenplugin'" in str(raised.value) and "main.rules:1:" in str(raised.value)
+    with pytest.warns(UserWarning, match="skipping plugin 'brokenplugin'"):
+        engine = Engine(plugins=[good, broken], use_installed=False, skip_broken=True)
+    assert [p.name for p in engine.packs] == ["goodplugin_pack"] and engine.skipped_plugins == ("brokenplugin",)
+    assert [e.text for e in engine.extract("5 and 6")] == ["5", "6"]  # its postprocess hook is left out too
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], None]:
+    """Install a plugin module under the ``tallyrules`` entry-point group, for the command line."""
+    entries: list[importlib.metadata.EntryPoint] = []
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(packs_module, "_entry_points", lambda: list(entries))
+
+    def install(name: str, source: str) -> None:
+        (tmp_path / f"{name}.py").write_text(source, encoding="utf-8")
+        entries.append(importlib.metadata.EntryPoint(name, name, packs_module.ENTRY_POINT_GROUP))
+
+    return install
+
+
+PACK_MODULE = '''
+from pathlib import Path
+import tallyrules
+
+FOLDER = Path(__file__).parent / {folder!r}
+FOLDER.mkdir(exist_ok=True)
+(FOLDER / "main.rules").write_text({rules!r})
+
+@tallyrules.hookimpl
+def tallyrules_packs():
+    return [tallyrules.Pack({folder!r}, "1.0", FOLDER)]
+'''
+
+
+def test_cli_skips_a_plugin_whose_rules_do_not_compile_and_packs_reports_it(installed: Any, capsys: Any) -> None:
+    installed("rotten", PACK_MODULE.format(folder="rotten_rules", rules="rule r { match @missing }\n"))
+    installed("exits", "import sys\nsys.exit(3)\n")
+    assert main(["packs"]) == 1
+    out, err = capsys.readouterr()
+    assert "core" in out and "rotten" in out and "exits" in out and "broken" in out
+    assert "plugin 'rotten'" in err and "main.rules:1:" in err and "plugin 'exits'" in err and "SystemExit: 3" in err
+    assert main(["packs", "--skip-broken-plugins"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--no-pack", "core", "5 fighters"]) == 2
+    assert "plugin 'exits'" in capsys.readouterr().err  # the first broken plugin stops the run
+    with pytest.warns(UserWarning, match="skipping plugin 'rotten'"):
+        assert main(["explain", "--skip-broken-plugins", "--no-pack", "core", "5 fighters"]) == 0

@@ -1,7 +1,10 @@
 """The ``tallyrules`` command: extract, check, test, explain, packs.
 
-Exit status: 0 success; 1 some documents failed or some examples failed;
-2 bad usage, rule errors or plugin errors (the message says what and where).
+Exit status: 0 success; 1 some documents failed or some examples failed (``packs``: a
+plugin is broken); 2 bad usage, rule errors or plugin errors (the message says what and
+where).  With ``--skip-broken-plugins`` a broken plugin (one that fails to import, answers
+a hook wrongly or ships rule files that do not compile) is left out with a warning on
+standard error and the status is that of the rest of the run.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -144,14 +148,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_packs(args: argparse.Namespace) -> int:
-    engine = Engine(skip_broken=args.skip_broken_plugins)
+    # list what works and say what is broken; without --skip-broken-plugins a broken plugin is status 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        engine = Engine(skip_broken=True)
+    for warning in caught:
+        print(f"tallyrules: warning: {warning.message}", file=sys.stderr)
     for pack in engine.packs:
         root = str(pack.root.resolve())
         count = sum(1 for r in engine.rules if str(Path(r.file).resolve()).startswith(root))
         print(f"{pack.name:<12} {pack.version:<10} {count:>4} rules  {pack.description}  [{pack.plugin}: {pack.root}]")
     for name in engine.skipped_plugins:
         print(f"{name:<12} (broken, skipped)")
-    return 0
+    return 1 if engine.skipped_plugins and not args.skip_broken_plugins else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
