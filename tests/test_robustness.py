@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import json
+import os
 import subprocess
 import sys
 import types
@@ -13,10 +15,13 @@ from typing import Any
 
 import pytest
 
-from tallyrules import DocumentResult, Engine, Extraction, Pack, RuleErrors, hookimpl
+from tallyrules import DocumentResult, Engine, Extraction, Pack, RuleErrors, hookimpl, safe_files
+from tallyrules import compiler as compiler_module
 from tallyrules import packs as packs_module
 from tallyrules.cli import main
+from tallyrules.inputs import InputDocument, read_inputs
 from tallyrules.output import write_results
+from tallyrules.safe_files import UnreadableFile
 
 RULES = r'''
 kind quantity layer numeric { value, entity }
@@ -239,3 +244,84 @@ def test_cli_skips_a_plugin_whose_rules_do_not_compile_and_packs_reports_it(inst
     assert "plugin 'exits'" in capsys.readouterr().err  # the first broken plugin stops the run
     with pytest.warns(UserWarning, match="skipping plugin 'rotten'"):
         assert main(["explain", "--skip-broken-plugins", "--no-pack", "core", "5 fighters"]) == 0
+
+
+# ---- files of a pack folder ----------------------------------------------------------------------
+
+def test_a_symlink_leaving_the_pack_is_refused_without_echoing_its_content(tmp_path: Path, capsys: Any) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:SECRET-MARKER:/root:/bin/bash\n")
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "x.rules").symlink_to(secret)
+    (pack / "inside.rules").symlink_to(pack / "real.txt")
+    (pack / "real.txt").write_text("rule n { match NUM }\n")
+    assert main(["check", str(pack)]) == 2
+    err = capsys.readouterr().err
+    assert "x.rules" in err and "leads outside the pack folder" in err and "SECRET-MARKER" not in err
+    assert "inside.rules" not in err  # a symlink that stays inside the pack is read
+
+
+def test_devices_and_fifos_are_refused_before_reading(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFile, match="not a regular file"):
+        safe_files.read_bytes(Path("/dev/zero"), 1000)
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    os.mkfifo(pack / "waiting.rules")
+    os.mkfifo(pack / "words.txt")
+    (pack / "lex.rules").write_text('lexicon l = file "words.txt"\nrule r { match <l> }\n')
+    done = cli("check", str(pack))  # a FIFO opened for reading would wait for a writer forever
+    err = done.stderr.decode()
+    assert done.returncode == 2 and "waiting.rules is not a regular file" in err
+    assert "cannot read lexicon file 'words.txt'" in err and "words.txt is not a regular file" in err
+
+
+def test_rule_and_lexicon_files_are_bounded_in_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    big = tmp_path / "big.rules"
+    big.write_text("# padding\n" * 100)
+    with pytest.raises(UnreadableFile, match="larger than 500 bytes"):
+        safe_files.read_bytes(big, 500)
+    assert safe_files.read_bytes(big, 1000) == big.read_bytes()
+    monkeypatch.setattr(compiler_module, "MAX_RULE_FILE_BYTES", 500)
+    with pytest.raises(RuleErrors, match="larger than 500 bytes"):
+        Engine.from_paths(big, use_installed=False)
+
+
+# ---- input format detection -----------------------------------------------------------------------
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+
+
+TWO_LINES = '{"id": 1, "text": "5 tanks"}\n{"id": 2, "text": "6 tanks"}\n'
+
+
+@pytest.mark.parametrize("data", [
+    b"\xef\xbb\xbf" + TWO_LINES.encode(),
+    b"\n\n  \r\n" + TWO_LINES.encode(),
+    TWO_LINES.replace("\n", "\r").encode(),
+    TWO_LINES.replace("\n", "\r\n").encode(),
+    TWO_LINES.encode("utf-16"),
+    TWO_LINES.encode("utf-16-be").join([b"\xfe\xff", b""]),
+], ids=["bom", "blank-first-lines", "cr-only", "crlf", "utf-16-le", "utf-16-be"])
+def test_auto_detects_json_lines_on_standard_input(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    _stdin(monkeypatch, data)
+    assert list(read_inputs(["-"])) == [InputDocument(1, "5 tanks"), InputDocument(2, "6 tanks")]
+
+
+def test_utf16_files_and_plain_text_are_decoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.jsonl").write_bytes(TWO_LINES.encode("utf-16"))
+    (tmp_path / "b.txt").write_bytes("He saw 7 tanks.".encode("utf-16"))
+    items = list(read_inputs([str(tmp_path / "a.jsonl"), str(tmp_path / "b.txt")]))
+    assert [getattr(item, "text", item) for item in items] == ["5 tanks", "6 tanks", "He saw 7 tanks."]
+    _stdin(monkeypatch, "Plain words, 8 tanks.".encode("utf-16"))
+    assert list(read_inputs(["-"])) == [InputDocument("<stdin>", "Plain words, 8 tanks.")]
+
+
+def test_input_format_option_overrides_detection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, TWO_LINES.encode())
+    assert list(read_inputs(["-"], input_format="text")) == [InputDocument("<stdin>", TWO_LINES)]
+    (tmp_path / "lines.txt").write_text(TWO_LINES)
+    assert len(list(read_inputs([str(tmp_path / "lines.txt")], input_format="jsonl"))) == 2
+    (tmp_path / "doc.jsonl").write_text("{not json, just a text}")
+    assert list(read_inputs([str(tmp_path / "doc.jsonl")], input_format="text"))[0].text == "{not json, just a text}"

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from . import __version__
 from .engine import Engine
 from .errors import PluginError, RuleErrors, TallyrulesError
-from .inputs import Item, read_inputs
+from .inputs import INPUT_FORMATS, Item, read_inputs
 from .output import FORMATS, write_results
 from .parallel import extract_parallel
 from .results import DocumentResult
@@ -75,7 +75,7 @@ class Progress:
 def cmd_extract(args: argparse.Namespace) -> int:
     engine = Engine(**_engine_options(args))
     progress = Progress(sys.stderr)
-    items = progress.track(read_inputs(args.files, args.id_field, args.text_field))
+    items = progress.track(read_inputs(args.files, args.id_field, args.text_field, args.input_format))
     results: Iterator[DocumentResult]
     if args.dask:
         from .dask import extract_with_dask
@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="extract from files (.jsonl: one document a line) or stdin")
     extract.add_argument("files", nargs="*", metavar="FILE", help="input files; '-' or nothing: standard input")
     extract.add_argument("--format", choices=FORMATS, default="jsonl")
+    extract.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
+                         help="jsonl: one JSON document a line; text: one document a file; "
+                              "auto (default): .jsonl files, and standard input starting with '{'")
     extract.add_argument("--id-field", default="id")
     extract.add_argument("--text-field", default="text")
     extract.add_argument("--output", "-o", metavar="FILE")

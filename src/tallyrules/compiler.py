@@ -33,6 +33,7 @@ from .functions import BUILTIN_FUNCTIONS, Function
 from .lexicons import Lexicon, build_lexicon, read_word_list
 from .patterns import MAX_MASKS, EmitContext, Group, PatternEmitter, mask_token
 from .regex import RegexError, RuleRegex
+from .safe_files import MAX_RULE_FILE_BYTES, read_text
 from .syntax import parse
 
 RESERVED_FIELDS = frozenset({"kind", "rule", "start", "end", "text"})
@@ -190,7 +191,7 @@ class _Compilation:
             return self.units[key]
         if source.text is None:
             try:
-                text = source.path.read_text(encoding="utf-8")
+                text = read_text(source.path, MAX_RULE_FILE_BYTES, source.root)
             except (OSError, UnicodeDecodeError) as error:
                 message = f"cannot read rule file {source.path}: {error}"
                 self.errors.append(_error(message, at) if at else RuleError(message, file=str(source.path)))
