@@ -1,7 +1,10 @@
 """The ``tallyrules`` command: extract, check, test, explain, packs.
 
-Exit status: 0 success; 1 some documents failed or some examples failed;
-2 bad usage, rule errors or plugin errors (the message says what and where).
+Exit status: 0 success; 1 some documents failed or some examples failed (``packs``: a
+plugin is broken); 2 bad usage, rule errors or plugin errors (the message says what and
+where).  With ``--skip-broken-plugins`` a broken plugin (one that fails to import, answers
+a hook wrongly or ships rule files that do not compile) is left out with a warning on
+standard error and the status is that of the rest of the run.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import shutil
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,7 +23,7 @@ from typing import Any, TextIO
 from ._version import __version__
 from .engine import Engine
 from .errors import PluginError, RuleErrors, TallyrulesError
-from .inputs import Item, read_inputs
+from .inputs import INPUT_FORMATS, Item, read_inputs
 from .output import FORMATS, write_results
 from .parallel import extract_parallel
 from .results import DocumentResult
@@ -70,7 +75,7 @@ class Progress:
 def cmd_extract(args: argparse.Namespace) -> int:
     engine = Engine(**_engine_options(args))
     progress = Progress(sys.stderr)
-    items = progress.track(read_inputs(args.files, args.id_field, args.text_field))
+    items = progress.track(read_inputs(args.files, args.id_field, args.text_field, args.input_format))
     results: Iterator[DocumentResult]
     if args.dask:
         from .dask import extract_with_dask
@@ -80,7 +85,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         results = extract_parallel(engine, items, args.jobs)
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
-        count, failed = write_results(results, out, args.format)
+        width = shutil.get_terminal_size((120, 20)).columns if out.isatty() else None
+        count, failed = write_results(results, out, args.format, width)
     progress.close()
     if failed:
         print(f"tallyrules: {failed} of {count} documents failed (see their \"error\" field)", file=sys.stderr)
@@ -149,14 +155,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_packs(args: argparse.Namespace) -> int:
-    engine = Engine(skip_broken=args.skip_broken_plugins)
+    # list what works and say what is broken; without --skip-broken-plugins a broken plugin is status 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        engine = Engine(skip_broken=True)
+    for warning in caught:
+        print(f"tallyrules: warning: {warning.message}", file=sys.stderr)
     for pack in engine.packs:
         root = str(pack.root.resolve())
         count = sum(1 for r in engine.rules if str(Path(r.file).resolve()).startswith(root))
         print(f"{pack.name:<12} {pack.version:<10} {count:>4} rules  {pack.description}  [{pack.plugin}: {pack.root}]")
     for name in engine.skipped_plugins:
         print(f"{name:<12} (broken, skipped)")
-    return 0
+    return 1 if engine.skipped_plugins and not args.skip_broken_plugins else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="extract from files (.jsonl: one document a line) or stdin")
     extract.add_argument("files", nargs="*", metavar="FILE", help="input files; '-' or nothing: standard input")
     extract.add_argument("--format", choices=FORMATS, default="jsonl")
+    extract.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
+                         help="jsonl: one JSON document a line; text: one document a file; "
+                              "auto (default): .jsonl files, and standard input starting with '{'")
     extract.add_argument("--id-field", default="id")
     extract.add_argument("--text-field", default="text")
     extract.add_argument("--output", "-o", metavar="FILE")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ import attrs
 
 from .compiler import CompiledRule, CompiledRules, RuleSource, compile_rules
 from .documents import document_item
-from .errors import PluginError, TallyrulesError, error_record
+from .errors import PluginError, RuleErrors, TallyrulesError, error_record
 from .inputs import InputProblem, Item
 from .matcher import Matcher
 from .packs import Pack, Plugins, load_plugins
@@ -99,11 +100,31 @@ class Engine:
         chosen = [attrs.evolve(p, root=Path(moved[p.name])) if p.name in moved else p for p in chosen]
         self.packs: tuple[Pack, ...] = tuple(chosen)
         self.skipped_plugins = found.skipped
-        sources = [s for pack in chosen for s in pack.sources()]
-        sources += sources_from_paths(paths)
-        sources += [RuleSource("", Path("."), Path(name), text) for name, text in (texts or {}).items()]
-        self.compiled: CompiledRules = compile_rules(sources, found.functions, compile_regexes)
-        self._postprocessors = found.postprocessors
+        own = sources_from_paths(paths)
+        own += [RuleSource("", Path("."), Path(name), text) for name, text in (texts or {}).items()]
+        while True:
+            sources = [s for pack in chosen for s in pack.sources()] + own
+            try:
+                self.compiled: CompiledRules = compile_rules(sources, found.functions, compile_regexes)
+                break
+            except RuleErrors as errors:
+                broken = _packs_in_error(chosen, errors)
+                if not broken:
+                    raise
+                names = ", ".join(f"pack {p.name!r} of plugin {p.plugin!r}" for p in broken)
+                if not skip_broken:
+                    errors.message += f" of {names} (--skip-broken-plugins leaves it out)"
+                    raise
+                for pack in broken:
+                    first = next(e for e in errors.errors if pack in _packs_in_error([pack], RuleErrors([e])))
+                    warnings.warn(f"skipping plugin {pack.plugin!r}: the rule files of its pack {pack.name!r} "
+                                  f"do not compile ({first.file}:{first.line}:{first.column}: {first.message})",
+                                  stacklevel=2)
+                chosen = [p for p in chosen if p not in broken]
+                self.packs = tuple(chosen)
+                self.skipped_plugins = (*self.skipped_plugins, *dict.fromkeys(p.plugin for p in broken))
+        self._postprocessors = tuple(p for p in found.postprocessors if p.plugin not in self.skipped_plugins)
+        self._warned: set[str] = set()  # plugins whose failure was reported (with skip_broken)
         self._matcher = Matcher(self.compiled)
 
     # ---- constructors ---------------------------------------------------
@@ -142,9 +163,17 @@ class Engine:
             raise TypeError(f"extract() needs a str, not {type(text).__name__}")
         results = self._matcher.run(text)
         for postprocess in self._postprocessors:
-            changed = postprocess(text=text, extractions=results)
+            try:
+                changed = postprocess(text=text, extractions=results)
+            except PluginError as error:
+                if not self._args["skip_broken"]:
+                    raise  # extract_document makes it this document's error
+                if postprocess.plugin not in self._warned:  # its change to this document is left out
+                    self._warned.add(postprocess.plugin)
+                    warnings.warn(f"skipping plugin {postprocess.plugin!r} where it fails: {error}", stacklevel=2)
+                continue
             if changed is not None:
-                results = list(changed)
+                results = changed
         return results
 
     def extract_document(self, text: str, id: Any = None) -> DocumentResult:
@@ -181,6 +210,12 @@ class Engine:
     def run_with_vetoes(self, text: str) -> list[Extraction]:
         """Extractions including the vetoes that won (for testing veto rules)."""
         return self._matcher.run(text, include_vetoes=True)
+
+
+def _packs_in_error(packs: Sequence[Pack], errors: RuleErrors) -> list[Pack]:
+    """The packs holding a file that one of ``errors`` points at."""
+    files = {Path(error.file).resolve() for error in errors.errors}
+    return [pack for pack in packs if any(pack.root.resolve() in file.parents for file in files)]
 
 
 def _rebuild(args: dict[str, Any]) -> Engine:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import attrs
 
+from .safe_files import MAX_LEXICON_FILE_BYTES, read_text
+
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-", "‑": "-", "–": "-", "\u00a0": " "})
 
 
@@ -69,9 +71,9 @@ def _parse_value(raw: str) -> object:
 
 
 def read_word_list(path: Path) -> list[tuple[str, object]]:
-    """Read a word-list file; raises OSError or UnicodeDecodeError when unreadable."""
+    """Read a word-list file; raises OSError when unreadable (not a regular file, too large, not UTF-8)."""
     entries: list[tuple[str, object]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_text(path, MAX_LEXICON_FILE_BYTES).splitlines():
         line = re.sub(r"(^|\s)#.*$", "", line).rstrip()
         if not line.strip():
             continue

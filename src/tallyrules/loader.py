@@ -16,6 +16,7 @@ import attrs
 from . import ast
 from .errors import RuleError, RuleErrors, error_at
 from .lexicons import Lexicon, build_lexicon, read_word_list
+from .safe_files import MAX_RULE_FILE_BYTES, read_text
 from .syntax import parse
 
 
@@ -72,7 +73,7 @@ class Loader:
             return self.units[key]
         if source.text is None:
             try:
-                text = source.path.read_text(encoding="utf-8")
+                text = read_text(source.path, MAX_RULE_FILE_BYTES, source.root)
             except (OSError, UnicodeDecodeError) as error:
                 message = f"cannot read rule file {source.path}: {error}"
                 self.errors.append(error_at(message, at) if at else RuleError(message, file=str(source.path)))

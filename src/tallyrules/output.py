@@ -1,9 +1,18 @@
-"""Write extraction results: JSONL (the contract), one JSON array, or a readable table."""
+"""Write extraction results: JSONL (the contract), one JSON array, or a readable table.
+
+Whatever a document holds, its line is written: a lone surrogate (a valid JSON escape,
+so it can come in through an id or a span of the text) is written back as its
+``\\uXXXX`` escape, a ``NaN`` or ``Infinity`` id as a string, and a result that cannot
+be written as JSON at all (a plugin's value that JSON has no form for) becomes an
+error record in its place.  The table escapes control characters, so the input text
+cannot send escape codes to a terminal.
+"""
 
 from __future__ import annotations
 
 import json
-import shutil
+import math
+import re
 from collections.abc import Iterable
 from typing import Any, TextIO
 
@@ -13,6 +22,56 @@ FORMATS = ("jsonl", "json", "table")
 
 _SPAN_KEYS = (*ENGINE_FIELD_ORDER, "content", "claims")
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 and C1 controls (but tab), DEL, surrogates, and the bidirectional overrides that reorder a line
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+TABLE_TEXT = 48  # characters of an extraction's text shown in a table row cut to a terminal's width
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def _finite_id(value: Any) -> Any:
+    """An id with every non-finite number as a string: ``NaN`` is read by json.loads, but is not JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, list):
+        return [_finite_id(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite_id(item) for key, item in value.items()}
+    return value
+
+
+def _dumps(record: dict[str, Any], indent: int | None = None) -> str:
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False, indent=indent)
+    # a surrogate can only stand inside a JSON string here, where its escape means the same
+    return _SURROGATE.sub(_escape_surrogate, text) if _SURROGATE.search(text) else text
+
+
+def encode_record(result: DocumentResult, indent: int | None = None) -> tuple[str, bool]:
+    """The JSON text of one result and whether it is an error record.
+
+    A result that cannot be written as JSON becomes an error record with the same id.
+    """
+    record = result.to_dict()
+    record["id"] = _finite_id(record["id"])
+    try:
+        return _dumps(record, indent), result.error is not None
+    except (TypeError, ValueError, RecursionError) as error:
+        reason = f"OutputError: the result cannot be written as JSON: {type(error).__name__}: {error}"
+    try:
+        _dumps({"id": record["id"]})
+        doc_id = record["id"]
+    except (TypeError, ValueError, RecursionError):
+        doc_id = repr(record["id"])[:200]
+    return _dumps({"id": doc_id, "extractions": [], "error": reason[:2000]}, indent), True
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters, surrogates and bidi overrides shown as escapes."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text) if _UNPRINTABLE.search(text) else text
+
 
 def _cell(value: Any) -> str:
     if isinstance(value, dict):
@@ -20,29 +79,40 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _table_row(extraction: dict[str, Any]) -> str:
+def _table_row(extraction: dict[str, Any], shorten: bool) -> str:
     details = [f"{key}={_cell(value)}" for key, value in extraction.items()
                if key not in _SPAN_KEYS and value is not None and value != []]
-    return f"{extraction['kind']:<18} {extraction['text'][:48]!r:<52} {' '.join(details)}"
+    text = str(extraction["text"])
+    shown = repr(text[:TABLE_TEXT] if shorten else text)
+    return printable(f"{extraction['kind']:<18} {shown:<52} {' '.join(details)}")
 
 
-def write_results(results: Iterable[DocumentResult], out: TextIO, fmt: str) -> tuple[int, int]:
-    """Write every result as it comes; return (documents, documents with errors)."""
+def write_results(results: Iterable[DocumentResult], out: TextIO, fmt: str,
+                  width: int | None = None) -> tuple[int, int]:
+    """Write every result as it comes; return (documents, documents with errors).
+
+    ``width`` cuts table rows to a terminal's width; None (output to a file or a pipe)
+    writes them whole.
+    """
     count = failed = 0
-    width = shutil.get_terminal_size((120, 20)).columns
     if fmt == "json":
         out.write("[")
     for result in results:
-        record = result.to_dict()
-        failed += result.error is not None
-        if fmt == "jsonl":
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        elif fmt == "json":
-            out.write(("," if count else "") + "\n" + json.dumps(record, ensure_ascii=False, indent=1))
-        else:
-            out.write(f"== {record['id']}" + (f"  ERROR: {result.error}" if result.error else "") + "\n")
+        if fmt == "table":
+            record = result.to_dict()
+            error = result.error
+            failed += error is not None
+            out.write(printable(f"== {record['id']}" + (f"  ERROR: {error}" if error else "")) + "\n")
             for extraction in record["extractions"]:
-                out.write(_table_row(extraction)[:width] + "\n")
+                row = _table_row(extraction, shorten=width is not None)
+                out.write((row[:width] if width is not None else row) + "\n")
+        else:
+            line, is_error = encode_record(result, indent=1 if fmt == "json" else None)
+            failed += is_error
+            if fmt == "jsonl":
+                out.write(line + "\n")
+            else:
+                out.write(("," if count else "") + "\n" + line)
         count += 1
         out.flush() if fmt == "jsonl" and count % 256 == 0 else None
     if fmt == "json":

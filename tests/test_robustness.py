@@ -1,0 +1,327 @@
+"""Hostile input, one defect at a time: every document gets its line, nothing crashes the run."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import io
+import json
+import os
+import subprocess
+import sys
+import types
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tallyrules import DocumentResult, Engine, Extraction, Pack, RuleErrors, hookimpl, safe_files
+from tallyrules import compiler as compiler_module
+from tallyrules import packs as packs_module
+from tallyrules.cli import main
+from tallyrules.inputs import InputDocument, read_inputs
+from tallyrules.output import write_results
+from tallyrules.safe_files import UnreadableFile
+
+RULES = r'''
+kind quantity layer numeric { value, entity }
+rule counted: quantity {
+    "digits and the noun they count"
+    match n:NUM e:("tanks" | "fighters")?
+    yield { value: number(n), entity: text(e) }
+}
+rule marked: quantity {
+    "a number after a mark keeps the mark in its span"
+    match m:/[^0-9 ]+/ n:NUM "units"
+    yield { value: number(n) }
+}
+'''
+
+
+@pytest.fixture
+def rules(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.rules"
+    path.write_text(RULES, encoding="utf-8")
+    return path
+
+
+def cli(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    """The real command, so that the real standard output (UTF-8, not a test's StringIO) is written."""
+    return subprocess.run([sys.executable, "-m", "tallyrules", *argv], input=stdin, capture_output=True,
+                          timeout=120, check=False)
+
+
+def json_lines(data: bytes) -> list[dict]:
+    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+
+
+SURROGATES = (b'{"id":"a","text":"5 tanks"}\n'
+              b'{"id":"\\ud800","text":"x\\udc00 6 units"}\n'
+              b'{"id":"b","text":"7 tanks"}\n')
+
+
+@pytest.mark.parametrize("extra", [(), ("--jobs", "2")])
+def test_lone_surrogates_in_ids_and_spans_are_written_as_escapes(rules: Path, extra: tuple[str, ...]) -> None:
+    done = cli("extract", "--no-packs", "--rules", str(rules), *extra, stdin=SURROGATES)
+    assert done.returncode == 0, done.stderr
+    lines = json_lines(done.stdout)
+    assert [line["id"] for line in lines] == ["a", "\ud800", "b"]
+    assert "x\udc00 6 units" in [x["text"] for x in lines[1]["extractions"]]
+    assert b"\\ud800" in done.stdout and b"\\udc00" in done.stdout
+
+
+def test_lone_surrogate_in_a_span_through_output_file(tmp_path: Path, rules: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'{"id":1,"text":"x\\ud800 5 units"}\n{"id":2,"text":"7 tanks"}\n')
+    out = tmp_path / "out.jsonl"
+    status = main(["extract", str(source), "--no-packs", "--rules", str(rules), "-o", str(out)])
+    lines = json_lines(out.read_bytes())
+    assert status == 0 and [line["id"] for line in lines] == [1, 2]
+    assert {x["text"] for x in lines[0]["extractions"]} >= {"x\ud800 5 units"}
+    assert lines[1]["extractions"][0]["text"] == "7 tanks"
+
+
+def test_deeply_nested_json_is_one_error_record_and_later_lines_go_on(tmp_path: Path, rules: Path) -> None:
+    source = tmp_path / "deep.jsonl"
+    source.write_text('{"x":' + "[" * 100_000 + "]" * 100_000 + "}\n" + '{"id":2,"text":"5 tanks"}\n')
+    out = tmp_path / "out.jsonl"
+    status = main(["extract", str(source), "--no-packs", "--rules", str(rules), "-o", str(out)])
+    lines = json_lines(out.read_bytes())
+    assert status == 1 and len(lines) == 2
+    assert "nested too deeply" in lines[0]["error"] and lines[1]["extractions"][0]["value"] == 5
+
+
+def test_non_finite_ids_are_written_as_valid_json(tmp_path: Path, rules: Path) -> None:
+    source = tmp_path / "nan.jsonl"
+    source.write_text('{"id":NaN,"text":"5 tanks"}\n{"id":[Infinity,-Infinity],"text":"6 tanks"}\n')
+    out = tmp_path / "out.jsonl"
+    assert main(["extract", str(source), "--no-packs", "--rules", str(rules), "-o", str(out)]) == 0
+    strict = [json.loads(line, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+              for line in out.read_text().splitlines()]
+    assert [line["id"] for line in strict] == ["NaN", ["Infinity", "-Infinity"]]
+
+
+def test_table_escapes_terminal_control_codes_and_keeps_rows_whole_when_piped(rules: Path) -> None:
+    long_tail = " and then a long sentence" * 8
+    stdin = json.dumps({"id": "e\x1b[31m", "text": "\x1b[2J5 tanks" + long_tail + " 6 fighters"}).encode()
+    done = cli("extract", "--no-packs", "--rules", str(rules), "--format", "table", stdin=stdin)
+    assert b"\x1b" not in done.stdout and b"\\x1b" in done.stdout
+    rows = done.stdout.decode().splitlines()
+    assert rows[0] == "== e\\x1b[31m"
+    assert rows[-1].endswith("value=6 entity=fighters")  # not cut at a width when not on a terminal
+
+
+# ---- plugins are contained ----------------------------------------------------------------------
+
+def _plugin(name: str, **hooks: Any) -> types.ModuleType:
+    module = types.ModuleType(name)
+    for hook, function in hooks.items():
+        setattr(module, hook, hookimpl(function))
+    return module
+
+
+def _raise(text: str, extractions: list[Extraction]) -> list[Extraction]:
+    if "boom" in text:
+        raise RuntimeError("hook blew up")
+    return extractions
+
+
+def _backwards(text: str, extractions: list[Extraction]) -> list[Extraction]:
+    return [Extraction(e.kind, e.rule, e.end, e.start, "", e.fields) for e in extractions]
+
+
+@pytest.mark.parametrize(("hook", "expected"), [
+    (_raise, "tallyrules_postprocess failed: RuntimeError: hook blew up"),
+    (lambda text, extractions: 42 if "boom" in text else None, "returned a int, not a list"),
+    (lambda text, extractions: [object()] if "boom" in text else None, "a object at position 0"),
+    (lambda text, extractions: _backwards(text, extractions) if "boom" in text else None, "start > end"),
+])
+def test_a_failing_postprocess_hook_fails_its_document_only_and_names_the_plugin(hook: Any, expected: str) -> None:
+    engine = Engine.from_text("rule r { match NUM }", plugins=[_plugin("shaky", tallyrules_postprocess=hook)],
+                              use_installed=False)
+    results = list(engine.extract_many(["5 fine", "6 boom", "7 fine"]))
+    assert [r.error for r in results[::2]] == [None, None]
+    assert [e.text for e in results[2].extractions] == ["7"]
+    error = results[1].error or ""
+    assert "'shaky'" in error and expected in error and results[1].extractions == ()
+
+
+def test_skip_broken_plugins_leaves_a_failing_hook_out_of_the_document() -> None:
+    engine = Engine.from_text("rule r { match NUM }", plugins=[_plugin("shaky", tallyrules_postprocess=_raise)],
+                              use_installed=False, skip_broken=True)
+    with pytest.warns(UserWarning, match="skipping plugin 'shaky'"):
+        results = list(engine.extract_many(["6 boom", "7 boom"]))
+    assert [[e.text for e in r.extractions] for r in results] == [["6"], ["7"]]
+    assert all(r.error is None for r in results)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ({1, 2}, "type set"), (object(), "type object"), (10**5000, "too large"), ({1: "x"}, "key of type int"),
+], ids=["set", "object", "huge-int", "int-key"])
+def test_plugin_function_values_json_cannot_hold_fail_the_document_naming_the_plugin(
+        tmp_path: Path, value: Any, expected: str) -> None:
+    odd = _plugin("oddvalues", tallyrules_functions=lambda: {"odd": lambda n: value if n.text == "6" else 1})
+    engine = Engine.from_text("rule r { match n:NUM yield { v: odd(n) } }", plugins=[odd], use_installed=False)
+    results = list(engine.extract_many(["5", "6", "7"]))
+    assert [r.error is None for r in results] == [True, False, True]
+    assert "'oddvalues'" in (results[1].error or "") and expected in (results[1].error or "")
+    out = tmp_path / "out.jsonl"
+    with out.open("w", encoding="utf-8") as stream:
+        assert write_results(results, stream, "jsonl") == (3, 1)
+
+
+def test_writer_turns_a_value_json_cannot_hold_into_an_error_record(tmp_path: Path) -> None:
+    results = [DocumentResult(1, (Extraction("k", "r", 0, 1, "5", {"v": {1, 2}}),)),
+               DocumentResult(2, (Extraction("k", "r", 0, 1, "5", {"v": 10**5000}),)),
+               DocumentResult(3, (Extraction("k", "r", 0, 1, "5", {"v": 5}),))]
+    out = tmp_path / "out.jsonl"
+    with out.open("w", encoding="utf-8") as stream:
+        assert write_results(results, stream, "jsonl") == (3, 2)
+    lines = json_lines(out.read_bytes())
+    assert [line["id"] for line in lines] == [1, 2, 3]
+    assert all("OutputError" in line["error"] for line in lines[:2]) and lines[2]["extractions"][0]["v"] == 5
+
+
+# ---- a plugin whose rule files do not compile ---------------------------------------------------
+
+def _pack_plugin(name: str, folder: Path, rules: str, **hooks: Any) -> types.ModuleType:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "main.rules").write_text(rules, encoding="utf-8")
+    return _plugin(name, tallyrules_packs=lambda: [Pack(f"{name}_pack", "1.0", folder)], **hooks)
+
+
+def test_a_pack_that_does_not_compile_names_its_plugin_or_is_skipped(tmp_path: Path) -> None:
+    good = _pack_plugin("goodplugin", tmp_path / "good", "rule n { match NUM }\n")
+    broken = _pack_plugin("brokenplugin", tmp_path / "broken", "rule oops { match @nowhere }\n",
+                          tallyrules_postprocess=lambda text, extractions: [])
+    with pytest.raises(RuleErrors) as raised:
+        Engine(plugins=[good, broken], use_installed=False)
+    assert "plugin 'brokenplugin'" in str(raised.value) and "main.rules:1:" in str(raised.value)
+    with pytest.warns(UserWarning, match="skipping plugin 'brokenplugin'"):
+        engine = Engine(plugins=[good, broken], use_installed=False, skip_broken=True)
+    assert [p.name for p in engine.packs] == ["goodplugin_pack"] and engine.skipped_plugins == ("brokenplugin",)
+    assert [e.text for e in engine.extract("5 and 6")] == ["5", "6"]  # its postprocess hook is left out too
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str, str], None]:
+    """Install a plugin module under the ``tallyrules`` entry-point group, for the command line."""
+    entries: list[importlib.metadata.EntryPoint] = []
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(packs_module, "_entry_points", lambda: list(entries))
+
+    def install(name: str, source: str) -> None:
+        (tmp_path / f"{name}.py").write_text(source, encoding="utf-8")
+        entries.append(importlib.metadata.EntryPoint(name, name, packs_module.ENTRY_POINT_GROUP))
+
+    return install
+
+
+PACK_MODULE = '''
+from pathlib import Path
+import tallyrules
+
+FOLDER = Path(__file__).parent / {folder!r}
+FOLDER.mkdir(exist_ok=True)
+(FOLDER / "main.rules").write_text({rules!r})
+
+@tallyrules.hookimpl
+def tallyrules_packs():
+    return [tallyrules.Pack({folder!r}, "1.0", FOLDER)]
+'''
+
+
+def test_cli_skips_a_plugin_whose_rules_do_not_compile_and_packs_reports_it(installed: Any, capsys: Any) -> None:
+    installed("rotten", PACK_MODULE.format(folder="rotten_rules", rules="rule r { match @missing }\n"))
+    installed("exits", "import sys\nsys.exit(3)\n")
+    assert main(["packs"]) == 1
+    out, err = capsys.readouterr()
+    assert "core" in out and "rotten" in out and "exits" in out and "broken" in out
+    assert "plugin 'rotten'" in err and "main.rules:1:" in err and "plugin 'exits'" in err and "SystemExit: 3" in err
+    assert main(["packs", "--skip-broken-plugins"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--no-pack", "core", "5 fighters"]) == 2
+    assert "plugin 'exits'" in capsys.readouterr().err  # the first broken plugin stops the run
+    with pytest.warns(UserWarning, match="skipping plugin 'rotten'"):
+        assert main(["explain", "--skip-broken-plugins", "--no-pack", "core", "5 fighters"]) == 0
+
+
+# ---- files of a pack folder ----------------------------------------------------------------------
+
+def test_a_symlink_leaving_the_pack_is_refused_without_echoing_its_content(tmp_path: Path, capsys: Any) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:SECRET-MARKER:/root:/bin/bash\n")
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "x.rules").symlink_to(secret)
+    (pack / "inside.rules").symlink_to(pack / "real.txt")
+    (pack / "real.txt").write_text("rule n { match NUM }\n")
+    assert main(["check", str(pack)]) == 2
+    err = capsys.readouterr().err
+    assert "x.rules" in err and "leads outside the pack folder" in err and "SECRET-MARKER" not in err
+    assert "inside.rules" not in err  # a symlink that stays inside the pack is read
+
+
+def test_devices_and_fifos_are_refused_before_reading(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFile, match="not a regular file"):
+        safe_files.read_bytes(Path("/dev/zero"), 1000)
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    os.mkfifo(pack / "waiting.rules")
+    os.mkfifo(pack / "words.txt")
+    (pack / "lex.rules").write_text('lexicon l = file "words.txt"\nrule r { match <l> }\n')
+    done = cli("check", str(pack))  # a FIFO opened for reading would wait for a writer forever
+    err = done.stderr.decode()
+    assert done.returncode == 2 and "waiting.rules is not a regular file" in err
+    assert "cannot read lexicon file 'words.txt'" in err and "words.txt is not a regular file" in err
+
+
+def test_rule_and_lexicon_files_are_bounded_in_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    big = tmp_path / "big.rules"
+    big.write_text("# padding\n" * 100)
+    with pytest.raises(UnreadableFile, match="larger than 500 bytes"):
+        safe_files.read_bytes(big, 500)
+    assert safe_files.read_bytes(big, 1000) == big.read_bytes()
+    monkeypatch.setattr(compiler_module, "MAX_RULE_FILE_BYTES", 500)
+    with pytest.raises(RuleErrors, match="larger than 500 bytes"):
+        Engine.from_paths(big, use_installed=False)
+
+
+# ---- input format detection -----------------------------------------------------------------------
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+
+
+TWO_LINES = '{"id": 1, "text": "5 tanks"}\n{"id": 2, "text": "6 tanks"}\n'
+
+
+@pytest.mark.parametrize("data", [
+    b"\xef\xbb\xbf" + TWO_LINES.encode(),
+    b"\n\n  \r\n" + TWO_LINES.encode(),
+    TWO_LINES.replace("\n", "\r").encode(),
+    TWO_LINES.replace("\n", "\r\n").encode(),
+    TWO_LINES.encode("utf-16"),
+    TWO_LINES.encode("utf-16-be").join([b"\xfe\xff", b""]),
+], ids=["bom", "blank-first-lines", "cr-only", "crlf", "utf-16-le", "utf-16-be"])
+def test_auto_detects_json_lines_on_standard_input(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    _stdin(monkeypatch, data)
+    assert list(read_inputs(["-"])) == [InputDocument(1, "5 tanks"), InputDocument(2, "6 tanks")]
+
+
+def test_utf16_files_and_plain_text_are_decoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.jsonl").write_bytes(TWO_LINES.encode("utf-16"))
+    (tmp_path / "b.txt").write_bytes("He saw 7 tanks.".encode("utf-16"))
+    items = list(read_inputs([str(tmp_path / "a.jsonl"), str(tmp_path / "b.txt")]))
+    assert [getattr(item, "text", item) for item in items] == ["5 tanks", "6 tanks", "He saw 7 tanks."]
+    _stdin(monkeypatch, "Plain words, 8 tanks.".encode("utf-16"))
+    assert list(read_inputs(["-"])) == [InputDocument("<stdin>", "Plain words, 8 tanks.")]
+
+
+def test_input_format_option_overrides_detection(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stdin(monkeypatch, TWO_LINES.encode())
+    assert list(read_inputs(["-"], input_format="text")) == [InputDocument("<stdin>", TWO_LINES)]
+    (tmp_path / "lines.txt").write_text(TWO_LINES)
+    assert len(list(read_inputs([str(tmp_path / "lines.txt")], input_format="jsonl"))) == 2
+    (tmp_path / "doc.jsonl").write_text("{not json, just a text}")
+    assert list(read_inputs([str(tmp_path / "doc.jsonl")], input_format="text"))[0].text == "{not json, just a text}"
