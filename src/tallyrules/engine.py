@@ -142,9 +142,9 @@ class Engine:
     def extract_document(self, text: str, id: Any = None) -> DocumentResult:
         """Like :meth:`extract`, but a failure becomes the result's ``error`` instead of an exception."""
         try:
-            return DocumentResult(id, tuple(self.extract(text)))
+            return DocumentResult(id, tuple(self.extract(text)), text=text)
         except (RuleFailed, TallyrulesError, RecursionError, MemoryError) as error:
-            return DocumentResult(id, (), f"{type(error).__name__}: {error}")
+            return DocumentResult(id, (), f"{type(error).__name__}: {error}", text=text)
 
     def extract_many(self, documents: Iterable[Document], id_field: str = "id",
                      text_field: str = "text") -> Iterator[DocumentResult]:
