@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml plugins/military/pyproject.toml plugins/territory/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dask]' -e plugins/military -e plugins/territory
+	$(BIN)/python -m pip install --quiet -e '.[test,dask,spacy]' -e plugins/military -e plugins/territory
 	touch $(STAMP)
 
 .PHONY: install demo test lint bench quality clean

@@ -11,7 +11,9 @@ from __future__ import annotations
 from ._version import __version__
 from .engine import Engine, Explanation
 from .errors import InputError, PluginError, RuleError, RuleErrors, RuleFailed, TallyrulesError
+from .frames import claims_dataframe, to_dataframe
 from .hookspecs import hookimpl
+from .html import render_html
 from .packs import Pack
 from .results import DocumentResult, Extraction, Span
 from .tokens import Token, tokenize
@@ -31,6 +33,9 @@ __all__ = [
     "TallyrulesError",
     "Token",
     "__version__",
+    "claims_dataframe",
     "hookimpl",
+    "render_html",
+    "to_dataframe",
     "tokenize",
 ]

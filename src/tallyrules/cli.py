@@ -14,18 +14,18 @@ import contextlib
 import json
 import shutil
 import sys
-import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ._version import __version__
 from .engine import Engine
 from .errors import PluginError, RuleErrors, TallyrulesError
-from .inputs import INPUT_FORMATS, Item, read_inputs
+from .inputs import INPUT_FORMATS, read_inputs
 from .output import FORMATS, write_results
 from .parallel import extract_parallel
+from .progress import RunProgress, first
 from .results import DocumentResult
 
 
@@ -44,38 +44,11 @@ def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-broken-plugins", action="store_true", help="warn about a broken plugin and go on")
 
 
-class Progress:
-    """Documents and MB/s on standard error, only when it is a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self.started = time.perf_counter()
-        self.last = 0.0
-        self.documents = 0
-        self.characters = 0
-
-    def track(self, items: Iterable[Item]) -> Iterator[Item]:
-        for item in items:
-            self.documents += 1
-            self.characters += len(getattr(item, "text", ""))
-            now = time.perf_counter()
-            if self.enabled and now - self.last > 0.25:
-                self.last = now
-                rate = self.characters / max(now - self.started, 1e-9) / 1e6
-                self.stream.write(f"\r{self.documents} documents, {self.characters / 1e6:.1f} MB, {rate:.2f} MB/s ")
-                self.stream.flush()
-            yield item
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-
-
 def cmd_extract(args: argparse.Namespace) -> int:
     engine = Engine(**_engine_options(args))
-    progress = Progress(sys.stderr)
-    items = progress.track(read_inputs(args.files, args.id_field, args.text_field, args.input_format))
+    progress = RunProgress(sys.stderr, quiet=args.quiet, total=args.limit)
+    items = progress.track(first(read_inputs(args.files, args.id_field, args.text_field, args.input_format),
+                                 args.limit))
     results: Iterator[DocumentResult]
     if args.dask:
         from .dask import extract_with_dask
@@ -83,10 +56,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
         results = extract_with_dask(engine, items, args.dask)
     else:
         results = extract_parallel(engine, items, args.jobs)
-    with contextlib.ExitStack() as stack:
-        out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
-        width = shutil.get_terminal_size((120, 20)).columns if out.isatty() else None
-        count, failed = write_results(results, out, args.format, width)
+    results = progress.watch(results)
+    if args.format in ANALYST_FORMATS:
+        count, failed = write_analyst_format(results, args)
+    else:
+        with contextlib.ExitStack() as stack:
+            out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
+            width = shutil.get_terminal_size((120, 20)).columns if out.isatty() else None
+            count, failed = write_results(results, out, args.format, width)
     progress.close()
     if failed:
         print(f"tallyrules: {failed} of {count} documents failed (see their \"error\" field)", file=sys.stderr)
@@ -170,6 +147,60 @@ def cmd_packs(args: argparse.Namespace) -> int:
     return 1 if engine.skipped_plugins and not args.skip_broken_plugins else 0
 
 
+# ---- formats and commands for analysts: html, csv, parquet, claims ---------------------------
+ANALYST_FORMATS = ("html", "csv", "parquet")
+
+
+def _add_analyst_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, metavar="N", help="process only the first N documents")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar and no summary on stderr")
+    parser.add_argument("--title", help="title of the --format html page")
+
+
+def write_analyst_format(results: Iterator[DocumentResult], args: argparse.Namespace) -> tuple[int, int]:
+    """Write ``--format html|csv|parquet``; return (documents, documents with errors)."""
+    if args.format == "parquet":
+        from .frames import write_parquet
+
+        if not args.output:
+            raise TallyrulesError("--format parquet writes a binary file: give it with --output FILE")
+        return write_parquet(results, args.output)
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(args.output, "w", encoding="utf-8", newline="")) if args.output else sys.stdout
+        if args.format == "csv":
+            from .frames import write_csv
+
+            return write_csv(results, out)
+        from .html import render_html
+
+        kept = list(results)
+        out.write(render_html(kept, title=args.title or "tallyrules"))
+        return len(kept), sum(r.error is not None for r in kept)
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from .claims import group_claims, read_results, write_claims
+
+    groups = group_claims(read_results(args.files), min_claims=args.min_claims)
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(args.output, "w", encoding="utf-8", newline="")) if args.output else sys.stdout
+        write_claims(groups, out, args.format, disagreeing_only=args.disagreeing, minimum=args.min_documents)
+    return 0
+
+
+def _add_claims_command(commands: Any) -> None:
+    claims = commands.add_parser("claims", help="put claims about the same thing side by side across documents")
+    claims.add_argument("files", nargs="+", metavar="OUT.jsonl", help="output of 'tallyrules extract' ('-' = stdin)")
+    claims.add_argument("--format", choices=("table", "csv", "html", "jsonl"), default="table")
+    claims.add_argument("--output", "-o", metavar="FILE")
+    claims.add_argument("--disagreeing", action="store_true", help="only groups whose values disagree")
+    claims.add_argument("--min-claims", type=int, default=2, metavar="N",
+                        help="only groups of at least N claims (default 2: one claim compares with nothing)")
+    claims.add_argument("--min-documents", type=int, default=1, metavar="N",
+                        help="only groups with claims from at least N documents")
+    claims.set_defaults(run=cmd_claims)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tallyrules", description="Sourced numeric claims from news text.")
     parser.add_argument("--version", action="version", version=f"tallyrules {__version__}")
@@ -177,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     extract = commands.add_parser("extract", help="extract from files (.jsonl: one document a line) or stdin")
     extract.add_argument("files", nargs="*", metavar="FILE", help="input files; '-' or nothing: standard input")
-    extract.add_argument("--format", choices=FORMATS, default="jsonl")
+    extract.add_argument("--format", choices=(*FORMATS, *ANALYST_FORMATS), default="jsonl",
+                         help="jsonl (the contract), json, table, html (a page), csv or parquet (a row per extraction)")
     extract.add_argument("--input-format", choices=INPUT_FORMATS, default="auto",
                          help="jsonl: one JSON document a line; text: one document a file; "
                               "auto (default): .jsonl files, and standard input starting with '{'")
@@ -187,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (order is kept)")
     extract.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster ('local' starts one)")
     _add_engine_arguments(extract)
+    _add_analyst_arguments(extract)
     extract.set_defaults(run=cmd_extract)
 
     check = commands.add_parser("check", help="compile rule files and report every error")
@@ -211,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     packs = commands.add_parser("packs", help="list installed rule packs")
     packs.add_argument("--skip-broken-plugins", action="store_true")
     packs.set_defaults(run=cmd_packs)
+    _add_claims_command(commands)
     return parser
 
 

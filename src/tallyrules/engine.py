@@ -179,9 +179,9 @@ class Engine:
     def extract_document(self, text: str, id: Any = None) -> DocumentResult:
         """Like :meth:`extract`, but a failure becomes the result's ``error`` instead of an exception."""
         try:
-            return DocumentResult(id, tuple(self.extract(text)))
+            return DocumentResult(id, tuple(self.extract(text)), text=text)
         except (TallyrulesError, RecursionError, MemoryError) as error:
-            return DocumentResult(id, (), error_record(error))
+            return DocumentResult(id, (), error_record(error), text=text)
 
     def extract_item(self, item: Item) -> DocumentResult:
         """The result of one input item; an unreadable one becomes an error result."""

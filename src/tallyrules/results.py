@@ -107,6 +107,8 @@ class DocumentResult:
     id: Any
     extractions: tuple[Extraction, ...] = ()
     error: str | None = None
+    # The document's text, when known: the HTML view shows the extractions in it. Not part of to_dict().
+    text: str | None = attrs.field(default=None, eq=False, repr=False, kw_only=True)
 
     def to_dict(self) -> dict[str, Any]:
         """One line of ``tallyrules extract --format jsonl``."""
@@ -114,3 +116,9 @@ class DocumentResult:
         if self.error is not None:
             out["error"] = self.error
         return out
+
+    def to_html(self, title: str | None = None) -> str:
+        """A self-contained HTML page showing the extractions in the document's text (see ``render_html``)."""
+        from .html import render_html
+
+        return render_html([self], title=title or f"tallyrules: {self.id}")
