@@ -45,7 +45,7 @@ def test_to_dataframe_and_claims_frame(results: list[tallyrules.DocumentResult])
     ranges = frame[frame.kind == "range"]
     assert ranges.iloc[0]["source.text"] == "U.S. intelligence officials"
     claims = tallyrules.claims_dataframe(results)
-    row = claims[claims.document == "isis"].iloc[0]
+    row = claims[(claims.document == "isis") & (claims.kind == "range")].iloc[0]
     assert (row["text"], row["low"], row["high"]) == ("between 9,000 and 18,000 fighters", 9000, 18000)
     assert (row["source"], row["cue"]) == ("U.S. intelligence officials", "estimate")
     assert set(claims.document) == {"kerry", "isis"}

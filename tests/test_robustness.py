@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tallyrules import DocumentResult, Engine, Extraction, Pack, RuleErrors, hookimpl, safe_files
-from tallyrules import compiler as compiler_module
+from tallyrules import loader as loader_module
 from tallyrules import packs as packs_module
 from tallyrules.cli import main
 from tallyrules.inputs import InputDocument, read_inputs
@@ -282,7 +282,7 @@ def test_rule_and_lexicon_files_are_bounded_in_size(tmp_path: Path, monkeypatch:
     with pytest.raises(UnreadableFile, match="larger than 500 bytes"):
         safe_files.read_bytes(big, 500)
     assert safe_files.read_bytes(big, 1000) == big.read_bytes()
-    monkeypatch.setattr(compiler_module, "MAX_RULE_FILE_BYTES", 500)
+    monkeypatch.setattr(loader_module, "MAX_RULE_FILE_BYTES", 500)
     with pytest.raises(RuleErrors, match="larger than 500 bytes"):
         Engine.from_paths(big, use_installed=False)
 
