@@ -59,7 +59,8 @@ details.index summary { cursor: pointer; font-weight: 600; }
 table.docs { border-collapse: collapse; font-size: 13px; }
 table.docs td, table.docs th { border-bottom: 1px solid #eee; padding: 2px 8px; text-align: left;
   vertical-align: top; }
-section.doc { border-top: 2px solid #ddd; padding-top: 6px; margin-top: 18px; }
+section.doc { border-top: 2px solid #ddd; padding-top: 6px; margin-top: 18px; scroll-margin-top: 120px; }
+mark.m { scroll-margin-top: 130px; }
 section.doc h2 { font-size: 15px; margin: 4px 0; }
 section.doc h2 small { color: var(--muted); font-weight: normal; }
 .error { color: #a00; font-family: monospace; white-space: pre-wrap; }
