@@ -96,7 +96,7 @@ def test_check_reports_semantic_errors_of_every_rule(tmp_path: Path, capsys) -> 
                    encoding="utf-8")
     status, _out, err = run(capsys, "check", str(bad))
     assert status == 2
-    assert f"{bad}:1:17: error: undefined rule or kind @nowhere" in err
+    assert f"{bad}:1:16: error: undefined rule or kind @nowhere" in err
     assert f"{bad}:2:17: error: undefined lexicon <missing>" in err
     assert f"{bad}:3:31: error: unknown function 'f'" in err
     assert "3 errors in rule files" in err
@@ -162,3 +162,15 @@ def test_check_and_test_load_the_installed_packs_alike(tmp_path: Path, capsys) -
     assert status == 0 and "1 passed, 0 failed" in out
     status, _out, err = run(capsys, "check", "--no-packs", str(mine))
     assert status == 2 and "undefined rule or kind @quantity" in err
+
+
+def test_explain_why_not_lists_near_misses_of_one_rule(tmp_path: Path, capsys) -> None:
+    mine = tmp_path / "few.rules"
+    mine.write_text('kind few { v }\nrule few_things: few {\n  match x:NUM "things"\n  where number(x) < 10\n'
+                    '  yield { v: number(x) }\n}\n', encoding="utf-8")
+    status, out, _ = run(capsys, "explain", "--no-packs", "--rules", str(mine), "--rule", "few_things",
+                         "They saw 40 things")
+    assert status == 0 and "no result of few_things" in out
+    assert "few '40 things' [9:18] by few.few_things: dropped by its where clause" in out
+    status, out, _ = run(capsys, "explain", "--no-packs", "--rules", str(mine), "--why-not", "They saw 4 things")
+    assert status == 0 and "near misses: none" in out

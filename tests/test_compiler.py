@@ -88,7 +88,7 @@ def test_imports_inside_the_pack_root_work(tmp_path):
 def test_undefined_rule(compile_errors):
     errors = compile_errors('rule r {\n  match "a" @nowhere\n}')
     error = errors[0]
-    located(error, 2, 14)
+    located(error, 2, 13)  # at its "@"
     assert "undefined rule or kind @nowhere" in error.message
     assert error.hint
 
@@ -123,7 +123,7 @@ def test_duplicate_lexicon_and_conflicting_kinds(compile_errors):
 
 def test_direct_reference_cycle(compile_errors):
     error = one_error(compile_errors('rule r {\n  match "a" @r\n}'))
-    located(error, 2, 14)
+    located(error, 2, 13)
     assert "reference cycle: r -> r" in error.message
 
 
@@ -132,7 +132,7 @@ def test_indirect_reference_cycle(compile_errors):
                             'rule c { match @a | "y" }\nrule ok { match "z" }')
     error = one_error(errors)
     assert "reference cycle: a -> b -> c -> a" in error.message
-    assert error.line == 3 and error.column == 17
+    assert error.line == 3 and error.column == 16
     assert "refer to itself" in error.hint
 
 
@@ -303,7 +303,7 @@ def test_ambiguous_reference_through_two_imports(tmp_path):
     with pytest.raises(RuleErrors) as info:
         Engine.from_paths(main, use_installed=False)
     messages = [e for e in info.value.errors if "ambiguous" in e.message]
-    assert messages and messages[0].line == 3 and messages[0].column == 21
+    assert messages and messages[0].line == 3 and messages[0].column == 20
 
 
 def test_errors_of_every_file_are_collected_in_one_run():
@@ -328,3 +328,64 @@ def test_rule_errors_is_a_tallyrules_error():
     errors = RuleErrors([RuleError("boom", file="f.rules", line=2, column=3, source_line="abc", hint="try")])
     assert isinstance(errors, TallyrulesError)
     assert str(errors) == "f.rules:2:3: error: boom\n    abc\n      ^\n  hint: try\n1 error in rule files"
+
+
+# ---- misspellings are errors, with a suggestion ----------------------------------
+TYPED = 'kind amount { value, qualifier }\nrule n: amount { match v:NUM yield { value: number(v) } }\n'
+
+
+def test_a_misspelt_field_of_a_captured_kind_is_an_error_with_a_suggestion(compile_errors):
+    errors = compile_errors(TYPED + 'kind big { size }\nrule b: big {\n  match a:@amount\n  where a.valu > 10\n'
+                            '  yield { size: a.qualifer }\n}\n')
+    by_line = {e.line: e for e in errors}
+    assert set(by_line) == {6, 7}
+    assert by_line[6].message == "'a' has no field 'valu'" and "did you mean 'value'?" in by_line[6].hint
+    assert by_line[7].message == "'a' has no field 'qualifer'" and "did you mean 'qualifier'?" in by_line[7].hint
+
+
+def test_fields_of_kinds_spans_and_links_are_accepted(engine_of):
+    said = 'kind said { content }\nrule s: said { match "said" c:(ANY{1,3}) yield { content: c } }\n'
+    engine = engine_of(TYPED + said +
+                       'link amount to said.content\nkind big { size, at, claimed }\n'
+                       'rule b: big { match a:@amount w:WORD yield { size: a.value, at: w.start, claimed: a.said } }\n')
+    assert engine.rules
+
+
+def test_a_field_of_a_plain_span_is_checked(compile_errors):
+    error = one_error(compile_errors('rule r { match w:WORD yield { v: w.value } }'))
+    assert error.message == "'w' has no field 'value'" and "end, start, text" in error.hint
+
+
+def test_a_misspelt_field_in_an_example_is_an_error(compile_errors):
+    rule = 'rule m: amount {\n  match v:NUM\n  yield { value: number(v) }\n  example "5" => { valeu: 5 }\n}\n'
+    error = one_error(compile_errors('kind amount { value, qualifier }\n' + rule))
+    assert "example names field 'valeu'" in error.message and "did you mean 'value'?" in error.hint
+    assert error.line == 5
+
+
+def test_misspelt_keyword_reference_lexicon_and_function_get_suggestions(compile_errors):
+    keyword = one_error(compile_errors('rule r {\n  mtch NUM\n}'))
+    assert keyword.hint == "did you mean 'match'?"
+    reference = one_error(compile_errors(TYPED + 'rule r { match @amont }'))
+    assert reference.hint == "did you mean '@amount'?" and reference.column == 16  # the caret is on "@"
+    lexicon = one_error(compile_errors('lexicon scale = {"million"}\nrule r { match NUM <scael> }'))
+    assert lexicon.hint == "did you mean 'scale'?"
+    function = one_error(compile_errors('rule r { match x:NUM yield { v: nuber(x) } }'))
+    assert function.hint.startswith("did you mean 'number'?")
+
+
+def test_a_kind_declared_twice_is_one_error_without_follow_on_errors():
+    first = 'kind event { actor, place }\nrule e: event { match a:CAP "took" p:CAP yield { actor: a, place: p } }\n'
+    second = 'kind event { actor }\nrule f: event { match a:CAP "left" yield { actor: a } }\n'
+    with pytest.raises(RuleErrors) as info:
+        Engine(packs=[], use_installed=False, texts={"one.rules": first, "two.rules": second})
+    (error,) = info.value.errors
+    assert error.file == "two.rules" and error.line == 1 and "declared twice" in error.message
+    assert "one.rules:1" in error.hint
+
+
+def test_an_unused_lexicon_is_a_warning(engine_of):
+    engine = engine_of('lexicon spare = {"a"}\nlexicon used = {"b"}\nlexicon looked = {"c": 1}\n'
+                       'rule r { match x:<used> yield { v: lookup(<looked>, x) } }')
+    assert [(w.line, w.message) for w in engine.compiled.warnings] == [(1, "lexicon <spare> is never used")]
+    assert str(engine.compiled.warnings[0]).startswith("inline.rules:1:1: warning:")

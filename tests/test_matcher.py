@@ -348,3 +348,25 @@ def test_links_to_one_target_from_several_files_give_one_consistent_contract():
     assert len(members) == 2
     assert results[owner_index]["claims"] == members
     assert all(results[i]["said_it"] == owner_index for i in members)
+
+
+NEAR = r'''
+kind n layer numbers { v }
+rule small: n { match x:NUM where number(x) < 100 yield { v: number(x) } }
+rule pair: n { match NUM "to" NUM }
+rule single: n { match NUM }
+veto year: n { match /(?:19|20)\d\d/ priority 1 }
+'''
+
+
+def test_near_misses_say_why_a_candidate_gave_no_result(engine_of):
+    engine = engine_of(NEAR)
+    text = "500 or 2 to 3 in 1999"
+    assert [r.rule for r in engine.extract(text)] == ["inline.single", "inline.pair"]
+    misses = {(m.text, m.rule): (m.reason, m.winner) for m in engine.near_misses(text)}
+    assert misses[("500", "inline.small")] == ("where", None)
+    assert misses[("2", "inline.small")] == ("conflict", "inline.pair")
+    assert misses[("1999", "inline.single")] == ("veto", "inline.year")
+    only = engine.near_misses(text, rule="single")
+    assert {m.rule for m in only} == {"inline.single"} and only
+    assert "suppressed by the veto inline.year" in [m for m in only if m.text == "1999"][0].format()

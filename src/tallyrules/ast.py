@@ -243,7 +243,21 @@ class LinkDef:
 
 @attrs.frozen
 class Import:
-    path: str
+    """``import "file.rules"`` (a file of the same pack) or ``import name`` (a loaded pack)."""
+
+    path: str  # the file, or the pack's name
+    at: Location
+    pack: bool = False
+
+
+@attrs.frozen
+class LexiconExtension:
+    """``extend lexicon [pack.]name {...}``: entries added to a lexicon defined elsewhere."""
+
+    pack: str | None
+    name: str
+    entries: tuple[tuple[str, object], ...] | None  # None: read from ``path``
+    path: str | None
     at: Location
 
 
@@ -257,3 +271,4 @@ class RuleFile:
     kinds: tuple[KindDef, ...]
     links: tuple[LinkDef, ...]
     rules: tuple[RuleDef, ...]
+    extensions: tuple[LexiconExtension, ...] = ()

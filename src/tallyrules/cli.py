@@ -19,6 +19,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from ._version import __version__
 from .engine import Engine
 from .errors import PluginError, RuleErrors, TallyrulesError
@@ -89,6 +91,11 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{rule.file}:{rule.line}: warning: rule {rule.short_name!r} compiles to {size:,} RE2 instructions; "
                   "refer to kinds (@kind) rather than large fragments to keep it small", file=sys.stderr)
     files = {rule.file for rule in checked}
+    targets = [Path(p).resolve() for p in args.paths]
+    for warning in engine.compiled.warnings:
+        file = Path(warning.file).resolve()
+        if any(file == t or t in file.parents for t in targets):
+            print(str(warning), file=sys.stderr)
     print(f"ok: {len(checked)} rules in {len(files)} files")
     return 0
 
@@ -118,16 +125,26 @@ def cmd_explain(args: argparse.Namespace) -> int:
     engine = Engine(**_engine_options(args))
     text = Path(args.file).read_text(encoding="utf-8") if args.file else " ".join(args.text)
     explanations = engine.explain(text)
+    misses = engine.near_misses(text, args.rule) if args.why_not or args.rule else None
+    if args.rule:
+        wanted = engine.compiled.by_name(args.rule)
+        explanations = [e for e in explanations if wanted is not None and e.extraction.rule == wanted.name]
     if args.format == "json":
         def tree(explanation: Any) -> dict[str, Any]:
             return {**explanation.extraction.to_dict(), "doc": explanation.rule.doc if explanation.rule else "",
                     "parts": [tree(p) for p in explanation.parts]}
-        print(json.dumps([tree(e) for e in explanations], ensure_ascii=False, indent=1))
+        found = [tree(e) for e in explanations]
+        shown: Any = found if misses is None else {"results": found, "near_misses": [attrs.asdict(m) for m in misses]}
+        print(json.dumps(shown, ensure_ascii=False, indent=1))
     else:
         for explanation in explanations:
             print(explanation.format())
         if not explanations:
-            print("no rule matched")
+            print("no rule matched" if not args.rule else f"no result of {args.rule}")
+        if misses is not None:
+            print(f"near misses ({len(misses)}):" if misses else "near misses: none")
+            for miss in misses:
+                print(f"  {miss.format()}")
     return 0
 
 
@@ -138,6 +155,11 @@ def cmd_packs(args: argparse.Namespace) -> int:
         engine = Engine(skip_broken=True)
     for warning in caught:
         print(f"tallyrules: warning: {warning.message}", file=sys.stderr)
+    if args.kinds:
+        from .reference import reference_markdown
+
+        sys.stdout.write(reference_markdown(engine))
+        return 0
     for pack in engine.packs:
         root = str(pack.root.resolve())
         count = sum(1 for r in engine.rules if str(Path(r.file).resolve()).startswith(root))
@@ -238,11 +260,16 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("text", nargs="*")
     explain.add_argument("--file", metavar="FILE", help="explain a file's text instead")
     explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.add_argument("--why-not", action="store_true",
+                         help="also list near misses: candidates dropped by a where, lost in a conflict, or vetoed")
+    explain.add_argument("--rule", metavar="NAME", help="only this rule's results and near misses")
     _add_engine_arguments(explain)
     explain.set_defaults(run=cmd_explain)
 
     packs = commands.add_parser("packs", help="list installed rule packs")
     packs.add_argument("--skip-broken-plugins", action="store_true")
+    packs.add_argument("--kinds", action="store_true",
+                       help="a Markdown reference of each pack's kinds, fields, rules and fragments")
     packs.set_defaults(run=cmd_packs)
     _add_claims_command(commands)
     return parser

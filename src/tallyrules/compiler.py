@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from . import ast
-from .errors import RuleError, RuleErrors, error_at
+from .errors import RuleError, RuleErrors, RuleWarning, did_you_mean, error_at
 from .expressions import Evaluator, ExpressionCompiler
 from .functions import BUILTIN_FUNCTIONS, Function
 from .loader import Loader, RuleSource, Unit
@@ -25,7 +25,7 @@ from .patterns import EmitContext, Group, PatternEmitter, mask_token
 from .prefilter import PrefilterAnalysis
 from .regex import RegexError, RuleRegex
 from .resolution import Reference, Resolution
-from .results import ENGINE_FIELDS
+from .results import ENGINE_FIELDS, SPAN_FIELDS
 
 ROLES = ("rule", "fragment", "veto")
 MAX_PATTERN_SIZE = 200_000  # characters of regex after inlining fragments
@@ -81,6 +81,7 @@ class CompiledRules:
     kinds: Mapping[str, tuple[str, ...]]
     files: tuple[str, ...]
     mask_sets: tuple[tuple[int, ...], ...] = ()  # mask id -> the rule orders whose spans it marks
+    warnings: tuple[RuleWarning, ...] = ()  # problems that do not stop compilation (unused lexicons...)
 
     def by_name(self, name: str) -> CompiledRule | None:
         """Find a rule by qualified name, or by unique short name."""
@@ -122,7 +123,79 @@ class _Compilation:
         if self.errors:
             raise RuleErrors(self.report())
         return CompiledRules(tuple(compiled), links, resolution.kinds,
-                             tuple(str(u.source.path) for u in self.loader.order), resolution.mask_sets)
+                             tuple(str(u.source.path) for u in self.loader.order), resolution.mask_sets,
+                             self._unused_lexicons())
+
+    def _unused_lexicons(self) -> tuple[RuleWarning, ...]:
+        found = []
+        for unit in self.loader.order:
+            for definition in unit.tree.lexicons:
+                lexicon = unit.lexicons.get(definition.name)
+                if lexicon is not None and id(lexicon) not in self.resolution.used_lexicons:
+                    at = definition.at
+                    found.append(RuleWarning(f"lexicon <{definition.name}> is never used", file=at.file,
+                                             line=at.line, column=at.column, source_line=self._line(unit, at.line),
+                                             hint="refer to it as <name> in a pattern or lookup(), or remove it"))
+        return tuple(found)
+
+    @staticmethod
+    def _line(unit: Unit, line: int) -> str:
+        lines = unit.text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def _capture_fields(self, unit: Unit, rule: ast.RuleDef, groups: list[Group]) -> dict[str, frozenset[str] | None]:
+        """For each capture, the names ``capture.name`` may use: a span's, or the fields of the kinds
+        it refers to (None, anything, when one of those kinds declares no fields)."""
+        fields: dict[str, frozenset[str] | None] = {}
+        for group in groups:
+            if group.capture is None:
+                continue
+            names: frozenset[str] | None = frozenset(SPAN_FIELDS)
+            if group.reference is not None:
+                try:
+                    targets = self.resolution.targets(unit, group.reference, rule.at)
+                except RuleError:
+                    targets = []
+                schemas = [self.resolution.fields_of(self._kind_of(self.resolution.rule_list[t][1]))
+                           for t in targets]
+                names = None if not schemas or None in schemas else frozenset(ENGINE_FIELDS).union(
+                    *(schema for schema in schemas if schema is not None), self._linked_fields(targets))
+            if group.capture in fields:
+                earlier = fields[group.capture]
+                names = None if earlier is None or names is None else earlier | names
+            fields[group.capture] = names
+        return fields
+
+    @staticmethod
+    def _kind_of(rule: ast.RuleDef) -> str:
+        return rule.kind or rule.name
+
+    def _linked_fields(self, targets: Iterable[int]) -> frozenset[str]:
+        """The fields ``link`` declarations add to results of these rules' kinds."""
+        kinds = {self._kind_of(self.resolution.rule_list[t][1]) for t in targets}
+        names: set[str] = set()
+        for unit in self.loader.order:
+            for link in unit.tree.links:
+                if kinds & set(link.kinds):
+                    names.update((link.target, *link.copied))
+                if link.target in kinds:
+                    names.add("claims")
+        return frozenset(names)
+
+    def _check_examples(self, unit: Unit, rule: ast.RuleDef, index: int, kind: str) -> None:
+        """An example's field names must be fields of the rule's kind (dotted keys: their first part)."""
+        schema = self.resolution.fields_of(kind)
+        if schema is None:
+            return
+        known = {*schema, *ENGINE_FIELDS, *self._linked_fields([index])}
+        for example in rule.examples:
+            for key, _value in example.expected:
+                name = key.split(".")[0]
+                if name not in known:
+                    suggestion = did_you_mean(name, known)
+                    self.errors.append(error_at(
+                        f"example names field {name!r}, which kind {kind!r} does not have", example.at,
+                        hint=f"{suggestion + ' ' if suggestion else ''}its fields are: {', '.join(schema)}"))
 
     # ---- compiling one rule ---------------------------------------------
     def _emitter(self, unit: Unit, masks: dict[int, None]) -> PatternEmitter:
@@ -176,9 +249,11 @@ class _Compilation:
             return None
         search = self._regex(search_code, rule)
         captures = {g.capture for g in search_context.groups if g.capture}
-        expressions = ExpressionCompiler(captures, self.resolution.lexicon_in(unit), self.functions)
+        expressions = ExpressionCompiler(captures, self.resolution.lexicon_in(unit), self.functions,
+                                         self._capture_fields(unit, rule, search_context.groups))
         fields: list[tuple[str, Evaluator]] = []
-        schema = self.resolution.kinds.get(kind)
+        schema = self.resolution.fields_of(kind)
+        self._check_examples(unit, rule, index, kind)
         for name, expr in rule.fields:
             if name in ENGINE_FIELDS:
                 self.errors.append(error_at(f"{name!r} is set by the engine and cannot be yielded", expr.at))

@@ -13,7 +13,7 @@ from .compiler import CompiledRule, CompiledRules, RuleSource, compile_rules
 from .documents import document_item
 from .errors import PluginError, RuleErrors, TallyrulesError, error_record
 from .inputs import InputProblem, Item
-from .matcher import Matcher
+from .matcher import Matcher, NearMiss
 from .packs import Pack, Plugins, load_plugins
 from .results import SPAN_FIELDS, DocumentResult, Extraction
 
@@ -202,6 +202,18 @@ class Engine:
     def explain(self, text: str) -> list[Explanation]:
         """For each extraction of ``text``, the tree of rules that produced it."""
         return [self._explain(e) for e in self.extract(text)]
+
+    def near_misses(self, text: str, rule: str | None = None) -> list[NearMiss]:
+        """Why expected results may be missing: the candidates of ``text`` dropped by a ``where``,
+        lost in a conflict (and to which rule) or suppressed by a veto; only ``rule``'s when given
+        (a qualified name, or a short name that is unique)."""
+        misses = self._matcher.near_misses(text)
+        if rule is None:
+            return misses
+        wanted = self.compiled.by_name(rule)
+        if wanted is None:
+            raise TallyrulesError(f"no rule named {rule!r} (or the short name is not unique)")
+        return [miss for miss in misses if miss.rule == wanted.name]
 
     def _explain(self, extraction: Extraction) -> Explanation:
         return Explanation(extraction, self.compiled.by_name(extraction.rule),

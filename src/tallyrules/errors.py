@@ -10,8 +10,9 @@ document raises :class:`RuleFailed`; documents that cannot be read become
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import attrs
 
@@ -39,16 +40,30 @@ class RuleError(TallyrulesError):
     column: int = 0
     source_line: str = ""
     hint: str = ""
+    severity: ClassVar[str] = "error"
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
-        text = f"{where}: error: {self.message}"
+        text = f"{where}: {self.severity}: {self.message}"
         if self.source_line:
             caret = " " * (max(self.column, 1) - 1) + "^"
             text += f"\n    {self.source_line}\n    {caret}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+@attrs.define(auto_exc=True, eq=False)
+class RuleWarning(RuleError):
+    """A located problem that does not stop compilation (an unused lexicon...); ``tallyrules check`` shows it."""
+
+    severity: ClassVar[str] = "warning"
+
+
+def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
+    """``"did you mean 'match'?"`` for the known name closest to a misspelt ``name``, else ``""``."""
+    close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.7)
+    return f"did you mean '{prefix}{close[0]}'?" if close else ""
 
 
 class Location(Protocol):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import ast
-from .errors import RuleError
+from .errors import RuleError, did_you_mean
 from .functions import Function
 from .lexicons import Lexicon
 from .results import ENGINE_FIELDS, SPAN_FIELDS, Extraction, Span
@@ -78,17 +78,24 @@ def _truth(value: Any) -> bool:
 
 
 class ExpressionCompiler:
-    """Compile expressions of one rule, checking names, lexicons and functions."""
+    """Compile expressions of one rule, checking names, lexicons, functions and fields.
+
+    ``capture_fields`` gives, for a capture whose fields are known (a reference to a kind
+    with declared fields, or a plain span), the names ``capture.name`` may use; a capture
+    not in it (or mapped to None) may use any name.
+    """
 
     def __init__(
         self,
         captures: set[str],
         lexicon: Callable[[str, ast.Location], Lexicon],
         functions: Mapping[str, Function],
+        capture_fields: Mapping[str, frozenset[str] | None] | None = None,
     ) -> None:
         self.captures = captures
         self.lexicon = lexicon
         self.functions = functions
+        self.capture_fields = capture_fields or {}
 
     def compile(self, node: ast.Expr) -> Evaluator:
         try:
@@ -106,7 +113,7 @@ class ExpressionCompiler:
                 known = ", ".join(sorted(self.captures)) or "none"
                 raise RuleError(f"unknown name {node.name!r} (this rule's captures: {known})",
                                 file=node.at.file, line=node.at.line, column=node.at.column,
-                                hint='strings are quoted: "text"')
+                                hint=did_you_mean(node.name, self.captures) or 'strings are quoted: "text"')
             key = node.name
             return lambda env: env.get(key)
         if isinstance(node, ast.LexiconValue):
@@ -114,6 +121,7 @@ class ExpressionCompiler:
             return lambda env: lexicon
         if isinstance(node, ast.Attribute):
             base = self._compile(node.base)
+            self._check_field(node)
             attribute = node.name
             return lambda env: get_attribute(base(env), attribute)
         if isinstance(node, ast.Call):
@@ -130,6 +138,19 @@ class ExpressionCompiler:
             return lambda env: then(env) if _truth(condition(env)) else otherwise(env)
         raise RuleError(f"unsupported expression {type(node).__name__}", file=node.at.file,
                         line=node.at.line, column=node.at.column)
+
+    def _check_field(self, node: ast.Attribute) -> None:
+        """``capture.name`` on a capture whose fields are known must name one of them (else it is always null)."""
+        if not isinstance(node.base, ast.Name):
+            return
+        fields = self.capture_fields.get(node.base.name)
+        if fields is None or node.name in fields:
+            return
+        capture = node.base.name
+        suggestion = did_you_mean(node.name, fields)
+        raise RuleError(f"{capture!r} has no field {node.name!r}", file=node.at.file, line=node.at.line,
+                        column=node.at.column,
+                        hint=f"{suggestion + ' ' if suggestion else ''}its fields are: {', '.join(sorted(fields))}")
 
     def _binary(self, node: ast.Binary) -> Evaluator:
         left, right = self._compile(node.left), self._compile(node.right)
@@ -149,8 +170,10 @@ class ExpressionCompiler:
         function = self.functions.get(node.function)
         if function is None:
             known = ", ".join(sorted(self.functions))
+            suggestion = did_you_mean(node.function, self.functions)
+            hint = f"{suggestion + ' ' if suggestion else ''}functions are: {known}"
             raise RuleError(f"unknown function {node.function!r}", file=node.at.file, line=node.at.line,
-                            column=node.at.column, hint=f"functions are: {known}")
+                            column=node.at.column, hint=hint)
         try:
             inspect.signature(function).bind(*node.args)
         except TypeError as error:

@@ -4,6 +4,11 @@ A :class:`Loader` turns :class:`RuleSource` objects into :class:`Unit` objects (
 per file, each loaded once), in load order, collecting every problem as a
 :class:`RuleError` instead of stopping at the first.  Imports and lexicon files
 stay inside the pack's root folder.
+
+Once every file is loaded, ``import NAME`` makes every file of the loaded pack NAME
+an import of the importing file, and ``extend lexicon [pack.]name {...}`` adds
+entries to a lexicon (of the file, of an imported file, or of any file of a pack),
+so that every rule using that lexicon sees them.
 """
 
 from __future__ import annotations
@@ -66,6 +71,11 @@ class Loader:
         self.order: list[Unit] = []
         for source in sources:
             self._load(source, None)
+        for unit in self.order:
+            self._import_packs(unit)
+        for unit in self.order:
+            for extension in unit.tree.extensions:
+                self._extend(unit, extension)
 
     def _load(self, source: RuleSource, at: ast.Location | None) -> Unit | None:
         key = source.path.resolve() if source.text is None else source.path
@@ -89,6 +99,8 @@ class Loader:
         unit = Unit(source, module_name(source), tree, text)
         self.units[key] = unit
         for item in tree.imports:
+            if item.pack:
+                continue  # once every pack is loaded
             imported = self._import(unit, item)
             if imported is not None:
                 unit.imports.append(imported)
@@ -110,6 +122,51 @@ class Loader:
             self.errors.append(error_at(f"cannot import {item.path!r}: no such file", item.at))
             return None
         return self._load(RuleSource(unit.source.pack, unit.source.root, target), item.at)
+
+    def _import_packs(self, unit: Unit) -> None:
+        for item in unit.tree.imports:
+            if not item.pack:
+                continue
+            files = [other for other in self.order if other.source.pack == item.path and other is not unit]
+            if not files:
+                loaded = sorted({other.source.pack for other in self.order if other.source.pack})
+                self.errors.append(error_at(
+                    f"no loaded pack named {item.path!r}", item.at,
+                    hint=f"loaded packs: {', '.join(loaded) or 'none'} (installed packs load unless --no-packs or "
+                         "--packs leave them out); a file of your own is imported with quotes: import \"x.rules\""))
+                continue
+            unit.imports.extend(other for other in files if other not in unit.imports)
+
+    def _extend(self, unit: Unit, extension: ast.LexiconExtension) -> None:
+        """Add the entries of ``extend lexicon`` to the lexicon it names."""
+        shown = f"{extension.pack}.{extension.name}" if extension.pack else extension.name
+        if extension.pack is not None:
+            owners = [u for u in self.order if u.source.pack == extension.pack and extension.name in u.lexicons]
+        else:
+            owners = [u for u in [unit, *unit.imports] if extension.name in u.lexicons][:1]
+        if len(owners) != 1:
+            problem = "is defined in several files" if owners else "is not a lexicon of any loaded file"
+            hint = ("name the pack and the lexicon: extend lexicon core.attr_cues {...}" if extension.pack is None
+                    else f"is the pack {extension.pack!r} loaded, and does it define <{extension.name}>?")
+            if len(owners) > 1:
+                hint = "files: " + ", ".join(str(u.source.path) for u in owners)
+            self.errors.append(error_at(f"cannot extend lexicon {shown}: it {problem}", extension.at, hint=hint))
+            return
+        if extension.entries is not None:
+            added = list(extension.entries)
+        else:
+            path = self._inside_root(unit, extension.path or "", extension.at)
+            if path is None:
+                return
+            try:
+                added = read_word_list(path)
+            except (OSError, UnicodeDecodeError) as error:
+                self.errors.append(error_at(f"cannot read lexicon file {extension.path!r}: {error}", extension.at))
+                return
+        owner = owners[0]
+        lexicon = owner.lexicons[extension.name]
+        present = [(entry, lexicon.lookup(entry)) for entry in lexicon.entries]
+        owner.lexicons[extension.name] = build_lexicon(lexicon.name, lexicon.cased, present + added)
 
     def _inside_root(self, unit: Unit, relative: str, at: ast.Location) -> Path | None:
         target = (unit.source.path.parent / relative).resolve()

@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+import attrs
+
 from .chunks import CHUNK_CHARS, pieces, shifted
 from .compiler import CompiledRule, CompiledRules
 from .errors import RuleFailed
@@ -46,7 +48,27 @@ class Entry(NamedTuple):
     shadow: EncodedText  # the text the rule ran on
 
 
-__all__ = ["Entry", "Matcher", "RuleFailed"]
+@attrs.frozen
+class NearMiss:
+    """A candidate that matched but gave no result: why, and (lost in a conflict) to which rule."""
+
+    rule: str
+    kind: str
+    start: int
+    end: int
+    text: str
+    reason: str  # "where": its where clause was false; "conflict": a longer or earlier match won; "veto"
+    winner: str | None = None  # the rule that took the span (conflict, veto)
+
+    def format(self) -> str:
+        """One readable line."""
+        why = {"where": "dropped by its where clause",
+               "conflict": f"lost the conflict to {self.winner}",
+               "veto": f"suppressed by the veto {self.winner}"}[self.reason]
+        return f"{self.kind} {self.text!r} [{self.start}:{self.end}] by {self.rule}: {why}"
+
+
+__all__ = ["Entry", "Matcher", "NearMiss", "RuleFailed"]
 
 # (Python's re, not RE2: RE2's sub() mishandles a non-ASCII replacement; a one-class regex is linear anyway)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
@@ -144,6 +166,31 @@ class Matcher:
         results.sort(key=lambda e: (e.start, -e.end, self.by_name[e.rule].order if e.rule in self.by_name else 0))
         return results
 
+    def near_misses(self, text: str) -> list[NearMiss]:
+        """The candidates of ``text`` that gave no result: dropped by ``where``, lost in a conflict, vetoed."""
+        document = _Document(self, text)
+        document.dropped = {}
+        candidates: list[Entry] = []
+        for rule in self.searching:
+            if rule.order in document.possible:
+                candidates.extend(document.matches(rule))
+        misses = [NearMiss(e.rule.name, e.rule.kind, e.start, e.end, text[e.start:e.end], "where")
+                  for rule in self.searching for e in document.dropped.get(rule.order, ())]
+        by_layer: dict[str, list[Entry]] = {}
+        for entry in candidates:
+            by_layer.setdefault(entry.rule.layer, []).append(entry)
+        for entries in by_layer.values():
+            kept = _non_overlapping(entries, len(text))
+            winners = set(map(id, kept))
+            for entry in sorted(entries, key=_rank):
+                if id(entry) in winners:
+                    continue
+                winner = next(k for k in sorted(kept, key=_rank) if k.start < entry.end and entry.start < k.end)
+                reason = "veto" if winner.rule.role == "veto" else "conflict"
+                misses.append(NearMiss(entry.rule.name, entry.rule.kind, entry.start, entry.end,
+                                       text[entry.start:entry.end], reason, winner.rule.name))
+        return sorted(misses, key=lambda m: (m.start, -m.end, m.rule))
+
     def match_whole(self, rule: CompiledRule, text: str) -> Extraction | None:
         """The result of ``rule`` matching all of ``text`` (surrounding whitespace aside), or None."""
         start = len(text) - len(text.lstrip())
@@ -205,6 +252,7 @@ class _Document:
         self.built: dict[tuple[int, int, int], Extraction] = {}
         self.group_spans: dict[tuple[int, int, int], ByteSpans] = {}
         self.possible = matcher.possible_rules(self.shadows[()].data)
+        self.dropped: dict[int, list[Entry]] | None = None  # where-failing matches, when asked for
 
     # ---- matching ---------------------------------------------------------
     def matches(self, rule: CompiledRule) -> list[Entry]:
@@ -238,6 +286,8 @@ class _Document:
                 continue  # inside a word, where RE2's ASCII \b could not tell
             entry = Entry(start, end, rule, byte_span, shadow)
             if rule.where is not None and not self._holds(rule, entry):
+                if self.dropped is not None:
+                    self.dropped.setdefault(rule.order, []).append(entry)
                 continue
             entries.append(entry)
         self.found[rule.order] = entries

@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from . import ast
-from .errors import RuleError, error_at
+from .errors import RuleError, did_you_mean, error_at
 from .lexicons import Lexicon
 from .loader import Unit
 from .patterns import MAX_MASKS
@@ -47,6 +47,7 @@ class Resolution:
         self.errors = errors
         self.order = order
         self.kind_layers: dict[str, str] = {}
+        self.conflicting_kinds: set[str] = set()  # declared twice with different fields: reported once
         self.kinds = self._kind_schemas()
         self.rule_list: list[tuple[Unit, ast.RuleDef]] = [(u, r) for u in order for r in u.rules.values()]
         self.index = {(id(u), r.name): i for i, (u, r) in enumerate(self.rule_list)}
@@ -58,6 +59,11 @@ class Resolution:
         self.cyclic: set[int] = set()
         self._check_cycles()
         self.mask_ids: dict[tuple[int, ...], int] = {}
+        self.used_lexicons: set[int] = set()  # ids of the lexicons some pattern or expression named
+
+    def fields_of(self, kind: str) -> tuple[str, ...] | None:
+        """The declared fields of ``kind``; None when it has no (consistent) declaration."""
+        return None if kind in self.conflicting_kinds else self.kinds.get(kind)
 
     @property
     def mask_sets(self) -> tuple[tuple[int, ...], ...]:
@@ -66,12 +72,18 @@ class Resolution:
 
     def _kind_schemas(self) -> dict[str, tuple[str, ...]]:
         kinds: dict[str, tuple[str, ...]] = {}
+        first: dict[str, ast.Location] = {}
         for unit in self.order:
             for kind in unit.tree.kinds:
                 if kind.name in kinds and kinds[kind.name] != kind.fields:
-                    self.errors.append(error_at(f"kind {kind.name!r} is declared twice with different fields",
-                                                kind.at))
+                    where = first[kind.name]
+                    self.errors.append(error_at(
+                        f"kind {kind.name!r} is declared twice with different fields", kind.at,
+                        hint=f"first declared at {where.file}:{where.line} with {{ {', '.join(kinds[kind.name])} }}; "
+                             "declare a kind once and refer to it from other files"))
+                    self.conflicting_kinds.add(kind.name)  # its rules' fields are not checked: one error is enough
                     continue
+                first.setdefault(kind.name, kind.at)
                 bad = ENGINE_FIELDS.intersection(kind.fields)
                 if bad:
                     self.errors.append(error_at(f"kind {kind.name!r} declares reserved field(s) {sorted(bad)}",
@@ -94,8 +106,10 @@ class Resolution:
         if name in self.by_kind:
             rules = self.rule_list
             return sorted(self.by_kind[name], key=lambda i: (-rules[i][1].priority, i))
+        known = [*self._visible_rules(unit), *self.by_kind]
         raise error_at(f"undefined rule or kind @{name}", at,
-                       hint="import the file that defines it, or check the spelling")
+                       hint=did_you_mean(name, known, "@") or
+                       "import the file that defines it, or load the pack that does (check --no-packs leaves them out)")
 
     def _references(self, unit: Unit, rule: ast.RuleDef) -> list[tuple[str, ast.Location, list[int]]]:
         found: list[tuple[str, ast.Location, list[int]]] = []
@@ -147,12 +161,16 @@ class Resolution:
         """A function resolving ``<name>`` as seen from ``unit``."""
         def resolve(name: str, at: ast.Location) -> Lexicon:
             if name in unit.lexicons:
+                self.used_lexicons.add(id(unit.lexicons[name]))
                 return unit.lexicons[name]
             for imported in unit.imports:
                 if name in imported.lexicons:
+                    self.used_lexicons.add(id(imported.lexicons[name]))
                     return imported.lexicons[name]
+            visible = [*unit.lexicons, *(n for imported in unit.imports for n in imported.lexicons)]
+            suggestion = did_you_mean(name, visible)
             raise error_at(f"undefined lexicon <{name}>", at,
-                           hint="define it with `lexicon NAME = {...}` or import its file")
+                           hint=suggestion or "define it with `lexicon NAME = {...}` or import its file")
         return resolve
 
     def reference(self, unit: Unit, name: str, at: ast.Location) -> Reference:

@@ -22,7 +22,7 @@ import lark
 from lark import v_args
 
 from . import ast, syntax_cache
-from .errors import RuleError, RuleErrors
+from .errors import RuleError, RuleErrors, did_you_mean
 from .lexicons import NO_VALUE
 
 TOP_LEVEL = re.compile(r"^[ \t]*(?:import|lexicon|kind|link|rule|fragment|veto)\b", re.MULTILINE)
@@ -102,11 +102,24 @@ class _ToAst(lark.Transformer):
             kinds=tuple(i for i in items if isinstance(i, ast.KindDef)),
             links=tuple(i for i in items if isinstance(i, ast.LinkDef)),
             rules=tuple(i for i in items if isinstance(i, ast.RuleDef)),
+            extensions=tuple(i for i in items if isinstance(i, ast.LexiconExtension)),
         )
 
     @v_args(meta=True)
     def import_stmt(self, meta: Any, children: list[Any]) -> ast.Import:
-        return ast.Import(_unquote(children[0])[0], self._at(meta))
+        target = children[0]
+        if target.type == "NAME":
+            return ast.Import(str(target), self._at(meta), pack=True)
+        return ast.Import(_unquote(target)[0], self._at(meta))
+
+    @v_args(meta=True)
+    def extend_def(self, meta: Any, children: list[Any]) -> ast.LexiconExtension:
+        first, second, body = children
+        pack, name = (str(first), str(second)) if second is not None else (None, str(first))
+        kind, value = body
+        if kind == "file":
+            return ast.LexiconExtension(pack, name, None, value, self._at(meta))
+        return ast.LexiconExtension(pack, name, tuple(value), None, self._at(meta))
 
     @v_args(meta=True)
     def lexicon_def(self, meta: Any, children: list[Any]) -> ast.LexiconDef:
@@ -273,8 +286,9 @@ class _ToAst(lark.Transformer):
     def not_lexicon_atom(self, children: list[Any]) -> ast.LexiconRef:
         return ast.LexiconRef(str(children[0]), True, self._tok_at(children[0]))
 
-    def reference_atom(self, children: list[Any]) -> ast.RuleRef:
-        return ast.RuleRef(str(children[0]), self._tok_at(children[0]))
+    @v_args(meta=True)
+    def reference_atom(self, meta: Any, children: list[Any]) -> ast.RuleRef:
+        return ast.RuleRef(str(children[0]), self._at(meta))  # located at its "@"
 
     # ---- expressions ----------------------------------------------------
     def number(self, children: list[Any]) -> ast.Const:
@@ -398,8 +412,12 @@ def _to_rule_error(error: lark.exceptions.UnexpectedInput, text: str, path: str,
             message += f"; expected one of: {', '.join(_readable(_parser(), set(error.allowed))[:12])}"
     else:
         message = "unexpected end of the file"
-    return RuleError(message, file=path, line=line, column=column, source_line=source_line,
-                     hint=_hint(error, declaration))
+    hint = _hint(error, declaration)
+    if isinstance(error, lark.exceptions.UnexpectedToken) and not hint:
+        keywords = [word.strip("'") for word in _readable(_parser(), set(error.accepts or error.expected))
+                    if re.fullmatch(r"'[a-z_]+'", word)]
+        hint = did_you_mean(str(error.token), keywords)
+    return RuleError(message, file=path, line=line, column=column, source_line=source_line, hint=hint)
 
 
 def _blank(text: str, start: int, end: int) -> str:
