@@ -1,7 +1,7 @@
 """Every rule snippet of the README and of docs/*.md compiles, and its examples pass.
 
-A rule snippet is a fenced block marked ```tallyrules (the Pygments lexer's name); it is compiled on top of the installed
-packs, as a user's own file would be.  An unmarked block that holds declarations would
+A rule snippet is a fenced block marked ```tallyrules (the name of the Pygments lexer); it is
+compiled on top of the installed packs, as a user's own file would be.  An unmarked block that holds declarations would
 escape this test, so that is an error too.  (docs/write-a-pack.md's files are tested as
 a whole pack by test_write_a_pack.py.)
 """

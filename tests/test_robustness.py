@@ -6,6 +6,7 @@ import importlib.metadata
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import types
@@ -14,13 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import re2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tallyrules import DocumentResult, Engine, Extraction, Pack, RuleErrors, hookimpl, safe_files
+from tallyrules import DocumentResult, Engine, Extraction, Pack, RuleErrors, hookimpl, safe_files, syntax, syntax_cache
 from tallyrules import loader as loader_module
 from tallyrules import packs as packs_module
 from tallyrules.cli import main
 from tallyrules.inputs import InputDocument, read_inputs
 from tallyrules.output import write_results
+from tallyrules.patterns import without_private_use
 from tallyrules.safe_files import UnreadableFile
 
 RULES = r'''
@@ -325,3 +330,113 @@ def test_input_format_option_overrides_detection(tmp_path: Path, monkeypatch: py
     assert len(list(read_inputs([str(tmp_path / "lines.txt")], input_format="jsonl"))) == 2
     (tmp_path / "doc.jsonl").write_text("{not json, just a text}")
     assert list(read_inputs([str(tmp_path / "doc.jsonl")], input_format="text"))[0].text == "{not json, just a text}"
+
+
+# ---- masks and fillers are never visible to a user's pattern ------------------------------------
+
+def test_a_token_after_a_reference_cannot_take_part_of_its_span() -> None:
+    engine = Engine.from_text("rule after { match a:@num p:PUNCT yield { a: text(a), p: text(p) } }\n"
+                              "rule num { match /[0-9]+/ }", use_installed=False)
+    results = [(e.kind, e.text, e.get("a"), e.get("p")) for e in engine.extract("6000 fighters; 7000.")]
+    assert ("after", "6000", "600", "0") not in results
+    assert ("after", "7000.", "7000", ".") in results and ("num", "6000", None, None) in results
+
+
+# elements that match "anything but ...": before the fix each could match a filler character
+AFTER_ELEMENTS = ["PUNCT", "ANY", "/./", "/[^a]/", r"/\W/", r"/\S/", r"/\D/", r"/[\s\S]/", r"/\pC/",
+                  r"/[\x{e000}-\x{f8ff}]/", r"/\C/", r"/[^ ]{1,3}/", r"/\P{L}+?/", r"/[[:^alpha:]]/", "/\ue000|\uf8ff/"]
+MASKY_TEXT = st.text(alphabet=st.sampled_from(list("0123456789   .,;-!ab\n\ue000\ue001\uf8ff\ufffd")), max_size=40)
+
+
+def _splits_a_number(text: str, offset: int) -> bool:
+    return 0 < offset < len(text) and text[offset - 1].isdigit() and text[offset].isdigit()
+
+
+@pytest.mark.parametrize("element", AFTER_ELEMENTS)
+def test_no_pattern_element_sees_mask_or_filler_characters(element: str) -> None:
+    engine = Engine.from_text(f"rule after {{ match a:@num p:{element} yield {{ a: a, p: p }} }}\n"
+                              "rule num { match /[0-9]+/ }",
+                              use_installed=False)
+
+    @settings(max_examples=60, deadline=None)
+    @given(MASKY_TEXT)
+    def check(text: str) -> None:
+        for extraction in engine.extract(text):
+            if extraction.kind != "after":
+                continue
+            number, rest = extraction["a"], extraction["p"]
+            assert number.text.isdigit() and not _splits_a_number(text, number.end), (text, number)
+            assert not _splits_a_number(text, rest.start) and not _splits_a_number(text, rest.end), (text, rest)
+
+    check()
+
+
+@pytest.mark.parametrize(("regex", "inside", "outside"), [
+    (r"[^\s.!?,;:-]", "a", "-"),  # a bare '-' next to the added range stays a literal
+    (r"[]a]", "]", "b"), (r"[-a]", "-", "b"), (r"[\x{d000}-\x{ffff}]", "\ud7ff\uf900", "a"),
+    (r"(?s).", "\n", ""), (".", "a", "\n"), (r"\W", "-", "a"),
+])
+def test_rewritten_regexes_keep_their_meaning_outside_the_private_use_area(regex: str, inside: str,
+                                                                          outside: str) -> None:
+    for mask_units in (False, True):
+        rewritten = re2.compile(without_private_use(regex, mask_units=mask_units))
+        assert all(rewritten.fullmatch(char) for char in inside)
+        assert not any(rewritten.fullmatch(char) for char in outside)
+        assert not rewritten.search("\uf8ff")  # a filler alone is never matched
+        if mask_units:  # a whole masked span or nothing of it
+            assert not rewritten.search("\ue005\uf8ff") or rewritten.fullmatch("\ue005\uf8ff\uf8ff")
+        else:
+            assert not rewritten.search("\ue005\uf8ff")
+
+
+# ---- the parse cache is checked when it is read --------------------------------------------------
+
+CACHED_RULES = "rule n { match NUM }\n"
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "parent" / "cache"
+    monkeypatch.setenv("TALLYRULES_CACHE_DIR", str(directory))
+    monkeypatch.delenv("TALLYRULES_CACHE", raising=False)
+    syntax.parse(CACHED_RULES, "n.rules")
+    assert syntax_cache.load(CACHED_RULES, "n.rules") is not None
+    return directory
+
+
+def _entry(cache_dir: Path) -> Path:
+    (entry,) = cache_dir.glob("*.json")
+    return entry
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_cache_file_others_may_write_is_a_miss(cache_dir: Path) -> None:
+    _entry(cache_dir).chmod(0o666)
+    assert syntax_cache.load(CACHED_RULES, "n.rules") is None
+
+
+def test_a_cache_file_that_is_a_symlink_is_a_miss(cache_dir: Path, tmp_path: Path) -> None:
+    entry = _entry(cache_dir)
+    planted = tmp_path / "planted.json"
+    entry.rename(planted)
+    entry.symlink_to(planted)
+    assert syntax_cache.load(CACHED_RULES, "n.rules") is None
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to give a file away")
+def test_a_cache_file_owned_by_someone_else_is_a_miss(cache_dir: Path) -> None:
+    os.chown(_entry(cache_dir), 4321, 4321)
+    assert syntax_cache.load(CACHED_RULES, "n.rules") is None
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_cache_below_a_folder_others_may_write_is_not_used(cache_dir: Path) -> None:
+    parent = cache_dir.parent
+    try:
+        parent.chmod(0o777)
+        assert syntax_cache.cache_directory() is None
+        assert syntax_cache.load(CACHED_RULES, "n.rules") is None
+        parent.chmod(0o777 | stat.S_ISVTX)  # sticky, like /tmp: others cannot replace what is in it
+        assert syntax_cache.cache_directory() == cache_dir
+    finally:
+        parent.chmod(0o700)

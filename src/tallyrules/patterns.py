@@ -162,7 +162,7 @@ def check_regex(source: str, ignore_case: bool, at: ast.Location) -> str:
         reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
         raise _error(f"invalid regular expression /{source}/: {reason}", at,
                      hint="regexes use RE2 syntax: no look-around and no back-references") from None
-    source = compact_classes(source)
+    source = without_private_use(compact_classes(source), mask_units=True)
     return f"(?i:{source})" if ignore_case else f"(?:{source})"
 
 
@@ -198,6 +198,206 @@ def complement_regex(lexicon: Lexicon) -> str:
         return "(?:" + "|".join(options) + ")"
 
     return r"\b" + walk(trie, 0)
+
+
+# ---- what a user's pattern may see -------------------------------------------------------------
+PRIVATE_FIRST, PRIVATE_LAST = 0xE000, 0xF8FF  # the mask characters and the filler lie in here
+MASK_UNIT = r"[\x{e000}-\x{f8fe}]\x{f8ff}*"  # one whole masked span, of any mask set
+_LITERAL_IN_CLASS = {"-": r"\-", "]": r"\]", "^": r"\^"}
+_PRIVATE = r"\x{e000}-\x{f8ff}"
+# escapes that match characters outside what they name: each becomes a negated class of its complement
+_NEGATED_ESCAPES = {"D": r"\d", "S": r"\s", "W": r"\w"}
+# Unicode classes that hold the private-use area
+_CLASSES_WITH_PRIVATE = {"C", "Co", "Any"}
+
+
+def _escape_at(regex: str, index: int) -> int:
+    """The end of the escape sequence starting at ``regex[index] == '\\\\'``."""
+    if index + 1 >= len(regex):
+        return len(regex)
+    kind = regex[index + 1]
+    if kind in "pPx" and regex.startswith("{", index + 2):
+        close = regex.find("}", index + 3)
+        return len(regex) if close == -1 else close + 1
+    if kind == "x":
+        return min(index + 4, len(regex))
+    if kind in "pP":
+        return min(index + 3, len(regex))
+    return index + 2
+
+
+def _code_point(escape: str) -> int | None:
+    """The character a literal escape or character stands for, None if it is not one."""
+    if len(escape) == 1:
+        return ord(escape)
+    if escape.startswith(r"\x{"):
+        try:
+            return int(escape[3:-1], 16)
+        except ValueError:
+            return None
+    if escape.startswith(r"\x") and len(escape) == 4:
+        try:
+            return int(escape[2:], 16)
+        except ValueError:
+            return None
+    if len(escape) == 2 and not escape[1].isalnum():
+        return ord(escape[1])
+    return None
+
+
+def _unicode_class(escape: str) -> tuple[str, bool] | None:
+    """For ``\\pX``, ``\\p{X}``, ``\\PX``, ``\\p{^X}``: (the class name, whether negated)."""
+    if len(escape) < 3 or escape[1] not in "pP":
+        return None
+    name = escape[3:-1] if escape[2] == "{" else escape[2]
+    negated = escape[1] == "P"
+    if name.startswith("^"):
+        name, negated = name[1:], not negated
+    return name, negated
+
+
+def _outside(item: str) -> str | None:
+    """For one item of a character class or one escape: a negated class standing for what it matches
+    but the private-use area, or None when it cannot match a private-use character."""
+    if len(item) == 2 and item[0] == "\\" and item[1] in _NEGATED_ESCAPES:
+        return f"[^{_NEGATED_ESCAPES[item[1]]}{_PRIVATE}]"
+    if item == r"\C":
+        return f"[^{_PRIVATE}]"
+    named = _unicode_class(item)
+    if named is not None:
+        name, negated = named
+        if negated:  # everything but a class: the private area is in it unless the class is one of its own
+            return None if name in _CLASSES_WITH_PRIVATE else f"[^\\p{{{name}}}{_PRIVATE}]"
+        return f"[^\\P{{{name}}}{_PRIVATE}]" if name in _CLASSES_WITH_PRIVATE else None
+    if item.startswith("[:^"):
+        return f"[^[:{item[3:]}{_PRIVATE}]"
+    return None
+
+
+def _char(code: int) -> str:
+    return f"\\x{{{code:x}}}"
+
+
+def _split_range(low: int, high: int) -> list[str]:
+    """The parts of ``low-high`` outside the private-use area, as class items."""
+    parts = []
+    if low < PRIVATE_FIRST:
+        parts.append(f"{_char(low)}-{_char(min(high, PRIVATE_FIRST - 1))}")
+    if high > PRIVATE_LAST:
+        parts.append(f"{_char(max(low, PRIVATE_LAST + 1))}-{_char(high)}")
+    return parts
+
+
+def _class(regex: str, index: int, mask_units: bool) -> tuple[str, int]:
+    """Rewrite the character class starting at ``regex[index] == '['``; return it and the index after it."""
+    position = index + 1
+    negated = regex.startswith("^", position)
+    position += negated
+    items: list[str] = []
+    first = True
+    while position < len(regex) and (regex[position] != "]" or first):
+        first = False
+        if regex.startswith("[:", position):
+            close = regex.find(":]", position + 2)
+            end = len(regex) if close == -1 else close + 2
+        elif regex[position] == "\\":
+            end = _escape_at(regex, position)
+        else:
+            end = position + 1
+        item = regex[position:end]
+        position = end
+        if regex.startswith("-", position) and not regex.startswith("-]", position) and position + 1 < len(regex):
+            high_end = _escape_at(regex, position + 1) if regex[position + 1] == "\\" else position + 2
+            items.append(item + regex[position:high_end])
+            position = high_end
+        else:
+            items.append(item)
+    end = min(position + 1, len(regex))
+    # rebuilt classes add items around these: a bare '-', ']' or '^' must not change meaning
+    items = [_LITERAL_IN_CLASS.get(item, item) for item in items]
+    if negated:
+        return _or_unit("[^" + "".join(items) + _PRIVATE + "]", mask_units), end
+    kept: list[str] = []
+    alternatives: list[str] = []
+    for item in items:
+        low_text, dash, high_text = item.partition("-") if not item.startswith("-") else (item, "", "")
+        if dash and high_text:
+            low, high = _code_point(low_text), _code_point(high_text)
+            if low is not None and high is not None and low <= PRIVATE_LAST and high >= PRIVATE_FIRST:
+                kept.extend(_split_range(low, high))
+                continue
+        code = _code_point(item)
+        if code is not None and PRIVATE_FIRST <= code <= PRIVATE_LAST:
+            continue
+        outside = _outside(item)
+        if outside is None:
+            kept.append(item)
+        else:
+            alternatives.append(outside)
+    if not alternatives and len(kept) == len(items):
+        return regex[index:end], end
+    if kept:
+        alternatives.insert(0, "[" + "".join(kept) + "]")
+    if alternatives and mask_units:
+        alternatives.append(MASK_UNIT)
+    if not alternatives:
+        return r"[^\x00-\x{10ffff}]", end
+    return "(?:" + "|".join(alternatives) + ")", end
+
+
+def _or_unit(code: str, mask_units: bool) -> str:
+    return f"(?:{code}|{MASK_UNIT})" if mask_units else code
+
+
+@functools.cache
+def without_private_use(regex: str, mask_units: bool = False) -> str:
+    """``regex`` rewritten so that no part of it can match a private-use character (U+E000..U+F8FF).
+
+    The matcher writes the spans of referenced rules into a shadow of the text as private-use
+    mask and filler characters (:func:`mask_token` matches them); a user's regex or a token class
+    must never see them one by one, or it could take a piece of a masked span (``@num PUNCT``
+    read "6000" as "600" and "0").  The text itself never holds them: the matcher replaces
+    private-use characters of a document with U+FFFD before matching.
+
+    With ``mask_units``, what matched "any character but ..." (``.``, ``[^...]``, ``\\S``...)
+    matches a whole masked span as one unit instead, never a part of it: a user regex such as
+    ``/[^"]{1,600}/`` reads across the referenced spans inside a quotation.  Token classes are
+    rewritten without it: a masked span is no punctuation mark.
+    """
+    dotall = re.search(r"\(\?[a-zA-Z]*s[a-zA-Z]*[:)]", regex) is not None
+    out: list[str] = []
+    index = 0
+    while index < len(regex):
+        char = regex[index]
+        if char == "\\":
+            if regex.startswith(r"\Q", index):
+                close = regex.find(r"\E", index)
+                end = len(regex) if close == -1 else close + 2
+                out.append(regex[index:end])
+                index = end
+                continue
+            end = _escape_at(regex, index)
+            escape = regex[index:end]
+            code = _code_point(escape)
+            if code is not None and PRIVATE_FIRST <= code <= PRIVATE_LAST:
+                out.append(r"\x{fffd}")  # what a private-use character of a document became
+            else:
+                outside = _outside(escape)
+                out.append(escape if outside is None else _or_unit(outside, mask_units))
+            index = end
+        elif char == "[":
+            rewritten, index = _class(regex, index, mask_units)
+            out.append(rewritten)
+        elif char == ".":
+            out.append(_or_unit(f"[^{_PRIVATE}]" if dotall else f"[^\\n{_PRIVATE}]", mask_units))
+            index += 1
+        elif PRIVATE_FIRST <= ord(char) <= PRIVATE_LAST:
+            out.append(r"\x{fffd}")
+            index += 1
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out)
 
 
 MASK_BASE = 0xE000  # first private-use code point used as a mask
@@ -329,7 +529,7 @@ class PatternEmitter:
             hint = f'words are quoted: "{node.name}"' if node.name.islower() else f"token classes are: {known}"
             raise _error(f"unknown token class {node.name!r}", node.at, hint=hint)
         parts = [
-            _bounded(compact_classes(shape.regex.replace(LEAD, "" if glued_left else r"\b")),
+            _bounded(without_private_use(compact_classes(shape.regex.replace(LEAD, "" if glued_left else r"\b"))),
                      shape.starts_word, shape.ends_word, glued_left, glued_right)
             for shape in shapes
         ]

@@ -29,6 +29,10 @@ Why it is safe (the concern was "no pickle loaded from a shared, predictable pat
 * The key covers the format version, the package and lark versions, the grammar and
   the source of the modules that build the tree, the path and the text: an edit to
   any of them is a miss, never a stale tree.
+* Each folder above it must be owned by the user or root and not writable by others
+  (unless sticky, like /tmp), so nobody can swap the directory itself.  Each file is
+  checked after it is opened (``fstat``: a regular file, not a symlink, owned by the user,
+  writable by nobody else, of bounded size), so nothing can be swapped in between.
 * Any problem reading (a missing, corrupt or foreign file, an unknown node type, a
   wrong shape, a permission error) is a miss, and any problem writing (a read-only
   directory, a full disk) is ignored: the cache can make start-up faster, never fail it.
@@ -99,7 +103,7 @@ def cache_directory() -> Path | None:
     try:
         directory = _configured_directory()
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return directory if _only_user_can_write(directory) else None
+        return directory if _only_user_can_write(directory) and _trusted_chain(directory) else None
     except (OSError, RuntimeError, ValueError):  # RuntimeError: no home directory
         return None
 
@@ -123,6 +127,46 @@ def _only_user_can_write(directory: Path) -> bool:
     if getuid is None:  # not POSIX: st_uid and the mode bits do not describe who may write
         return True
     return status.st_uid == getuid() and not status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _trusted_chain(directory: Path) -> bool:
+    """Whether no folder above ``directory`` lets another user swap it: each is owned by the
+    current user or root, and is not writable by its group or others unless sticky (like /tmp)."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return True
+    trusted_owners = {0, getuid()}
+    for folder in directory.resolve().parents:
+        status = os.stat(folder)
+        if status.st_uid not in trusted_owners:
+            return False
+        if status.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not status.st_mode & stat.S_ISVTX:
+            return False
+    return True
+
+
+MAX_CACHE_FILE_BYTES = 64 * 1024 * 1024
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_private_file(file: Path) -> bytes:
+    """The bytes of a cache file, checked on the opened descriptor (so nothing can be swapped in
+    between the check and the read): a regular file, not a symlink, owned by the current user,
+    writable by nobody else, of a bounded size.  :class:`CacheMiss` otherwise."""
+    descriptor = os.open(file, _READ_FLAGS)
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise CacheMiss("not a regular file")
+        getuid = getattr(os, "getuid", None)
+        if getuid is not None and (status.st_uid != getuid() or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            raise CacheMiss("a file another user owns or may write")
+        if status.st_size > MAX_CACHE_FILE_BYTES:
+            raise CacheMiss("too large")
+        with os.fdopen(os.dup(descriptor), "rb") as stream:
+            return stream.read(MAX_CACHE_FILE_BYTES + 1)
+    finally:
+        os.close(descriptor)
 
 
 # ---- the key ----------------------------------------------------------------
@@ -405,7 +449,7 @@ def load(text: str, path: str) -> ast.RuleFile | None:
     """The cached tree of ``text`` parsed as ``path``, or None (a miss) for whatever reason."""
     try:
         file = cache_file(text, path)
-        return None if file is None else from_json(file.read_bytes(), path, file.stem)
+        return None if file is None else from_json(_read_private_file(file), path, file.stem)
     except Exception:  # the cache may only make parsing faster: any problem is a miss
         return None
 
