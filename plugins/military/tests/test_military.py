@@ -61,10 +61,12 @@ def _lexicon(name: str) -> dict[str, str]:
 
 def test_every_actor_name_has_a_type() -> None:
     types = _lexicon("actor_types.tsv")
-    names = set(_lexicon("actor_aliases.tsv").values()) | set(_lexicon("actor_acronyms.tsv").values())
+    names = (set(_lexicon("actor_aliases.tsv").values()) | set(_lexicon("actor_acronyms.tsv").values())
+             | set(_lexicon("actor_states.tsv").values()))
     assert names - set(types) == set()
     assert set(types.values()) <= TYPES
     assert set(_lexicon("force_nouns.tsv").values()) <= TYPES
+    assert set(_lexicon("actor_sides.tsv").values()) <= TYPES | {"null"}
 
 
 def _by_kind(results: list[tallyrules.Extraction], kind: str) -> list[tallyrules.Extraction]:
@@ -106,7 +108,30 @@ def test_seed_force_sizes(seed: list[tallyrules.Extraction]) -> None:
     "Kim Captures 1-Shot Win at Longs Drugs",
     "The company's wireless division cut 300 jobs.",
     "The coalition government lost its majority.",
+    "The champions lost 3 starters to injury and then lost 12 games.",
+    "The new vaccine saved 300 lives, officials said.",
+    "Shares of the firm dropped 12 percent after it cut 400 workers.",
 ])
 def test_no_military_facts_in_ordinary_news(engine: tallyrules.Engine, text: str) -> None:
     found = [r for r in engine.extract(text) if r.kind in ("casualty", "force_size", "military_unit", "actor")]
     assert found == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # (count text, type, perpetrator text) for each casualty, in document order
+    ("Troops stormed the compound, killing 14 insurgents and wounding three others.",
+     {("14 insurgents", "killed", "Troops"), ("three others", "wounded", "Troops")}),
+    ("Nine policemen and two bystanders were killed by gunmen on Friday.",
+     {("Nine policemen", "killed", "gunmen"), ("two bystanders", "killed", "gunmen")}),
+    ("The health ministry said 2,310 people died and 5,012 were injured.",
+     {("2,310 people", "killed", None), ("5,012", "wounded", None)}),
+    ("The death toll from the shelling has climbed to 47.", {("47", "killed", "the shelling")}),
+    ("The army said it had killed 31 fighters of the group.", {("31 fighters", "killed", "it")}),
+])
+def test_casualty_classes(engine: tallyrules.Engine, text: str,
+                          expected: set[tuple[str, str, str | None]]) -> None:
+    found = set()
+    for casualty in _by_kind(engine.extract(text), "casualty"):
+        perpetrator = casualty["perpetrator"]
+        found.add((casualty["count"].text, casualty["type"], perpetrator.text if perpetrator is not None else None))
+    assert found == expected
