@@ -70,6 +70,13 @@ POSITIVE = [
     ("Uganda's 6,000-strong contingent is the largest.", "6,000-strong", [6000], "Uganda"),
     ("The 1,200 man battalion left yesterday.", "1,200", [1200], None),
     ("A 40-member police unit was sent to the town.", "40-member", [40], None),
+    ("Israel called up 300,000 reservists overnight.", "300,000 reservists", [300000], "Israel"),
+    ("The Pentagon is sending an extra 1,500 troops.", "1,500 troops", [1500], "The Pentagon"),
+    ("The UN has 14,000 peacekeepers in Mali.", "14,000 peacekeepers", [14000], "The UN"),
+    ("Chad's army has about 40,000 personnel.", "about 40,000 personnel", [40000], "Chad's army"),
+    ("The militia, estimated at 4,000 men, holds the pass.", "4,000 men", [4000], "The militia"),
+    ("ADF rebels, who number about 1,200, raided the camp.", "about 1,200", [1200], "ADF rebels"),
+    ("The group's ranks have swelled to 7,000 fighters.", "7,000 fighters", [7000], "The group"),
     # the force after the count
     ("Roughly 3,000 fighters from the Nusra Front joined the push.", "Roughly 3,000 fighters", [3000],
      "the Nusra Front"),
@@ -111,6 +118,7 @@ NEGATIVE = [
     "Half to one-third of the fighters may have left the city.",
     "The army has 20 days to respond to the ruling.",
     "Police arrested 14 militants in dawn raids.",
+    "The death toll among soldiers reached 50 on Friday.",
 ]
 
 
@@ -131,3 +139,11 @@ def test_the_actor_is_a_nested_actor_when_the_lexicons_know_it(engine: tallyrule
     actor = found.fields["actor"]
     assert actor.kind == "actor"
     assert actor.fields["name"] == "Islamic State"
+
+
+def test_a_force_to_be_formed_belongs_to_the_subject_of_the_clause(engine: tallyrules.Engine) -> None:
+    text = ("Hamas has 20,000 fighters, but can call on allied groups to create a total force of about "
+            "30,000, officials said.")
+    found = sorted(_force_sizes(engine, text), key=lambda f: f.fields["size"].start)
+    assert [(_numbers(f.fields["size"]), f.fields["actor"].fields["name"]) for f in found] == [
+        ([20000], "Hamas"), ([30000], "Hamas")]
