@@ -98,10 +98,10 @@ def test_seed_casualties(seed: list[tallyrules.Extraction]) -> None:
 def test_seed_force_sizes(seed: list[tallyrules.Extraction]) -> None:
     sizes = _by_kind(seed, "force_size")
     isis = [s for s in sizes if s["actor"] is not None and s["actor"]["name"] == "Islamic State"]
-    assert [(s["size"]["low"], s["size"]["high"]) for s in isis] == [(9000, 18000)]
+    # "ISIS has 9,000-18,000 fighters ..., but can draw on ... to create a total force of close to 31,000"
+    assert sorted((s["size"]["low"], s["size"]["high"]) for s in isis) == [(9000, 18000), (31000, 31000)]
     mosul = [s for s in sizes if s["actor"] is not None and "liberation forces" in s["actor"].text]
     assert [s["size"]["value"] for s in mosul] == [5000]
-    assert 31000 in [s["size"]["value"] for s in sizes if s["actor"] is None]
 
 
 @pytest.mark.parametrize("text", [
