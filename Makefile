@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml plugins/military/pyproject.toml plugins/territory/pypro
 	$(BIN)/python -m pip install --quiet -e '.[test,dask,spacy]' -e plugins/military -e plugins/territory
 	touch $(STAMP)
 
-.PHONY: install demo test lint bench quality clean
+.PHONY: install browser demo test lint bench quality clean
 install: $(STAMP)
 
 demo: $(STAMP)
@@ -22,7 +22,19 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests plugins benchmarks
 	$(BIN)/mypy
 
-test: lint
+# The HTML view is tested in a real browser: Debian's headless Chromium and its driver (nothing is
+# downloaded at run time). As root with apt-get they are installed here; otherwise that test skips.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	            chromium chromium-driver fonts-dejavu-core >/dev/null; \
+	    else \
+	        echo "note: no chromium/chromedriver and not root: the browser test will skip"; \
+	    fi; \
+	fi
+
+test: lint browser
 	$(BIN)/tallyrules test rules plugins
 	$(BIN)/python -m pytest -q
 

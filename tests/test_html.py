@@ -129,7 +129,7 @@ CHROMEDRIVER = shutil.which("chromedriver")
 def browser() -> Any:
     if not CHROMIUM or not CHROMEDRIVER:
         if os.environ.get("CI"):
-            pytest.fail("CI must run the browser test: .ci/run installs chromium and chromium-driver")
+            pytest.fail("CI must run the browser test: make test installs chromium and chromium-driver as root")
         pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver); "
                     ".ci/run installs them")
     webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the test extra)")
