@@ -20,6 +20,19 @@ from .results import SPAN_FIELDS, DocumentResult, Extraction
 Document = str | tuple[Any, str] | Mapping[str, Any]
 
 
+def selected_packs(found: Plugins, packs: Sequence[str] | None, exclude: Sequence[str] = ()) -> list[Pack]:
+    """The packs of ``found`` that ``packs`` (None: all) selects and ``exclude`` does not leave out.
+
+    :raises PluginError: a name is not an installed pack's.
+    """
+    available = {p.name: p for p in found.packs}
+    unknown = [n for n in [*(packs or ()), *exclude] if n not in available]
+    if unknown:
+        raise PluginError(f"no installed pack named {', '.join(map(repr, unknown))}; "
+                          f"installed: {', '.join(available) or 'none'}")
+    return [p for p in found.packs if (packs is None or p.name in packs) and p.name not in exclude]
+
+
 def sources_from_paths(paths: Iterable[str | Path]) -> list[RuleSource]:
     """Rule files for user paths: a folder gives every ``.rules`` file below it."""
     sources: list[RuleSource] = []
@@ -90,12 +103,7 @@ class Engine:
                           texts=dict(texts or {}), compile_regexes=compile_regexes,
                           pack_folders={name: str(folder) for name, folder in (pack_folders or {}).items()})
         found: Plugins = load_plugins(plugins, skip_broken=skip_broken, use_entry_points=use_installed)
-        available = {p.name: p for p in found.packs}
-        unknown = [n for n in [*(packs or ()), *exclude] if n not in available]
-        if unknown:
-            raise PluginError(f"no installed pack named {', '.join(map(repr, unknown))}; "
-                              f"installed: {', '.join(available) or 'none'}")
-        chosen = [p for p in found.packs if (packs is None or p.name in packs) and p.name not in exclude]
+        chosen = selected_packs(found, packs, exclude)
         moved = dict(pack_folders or {})
         chosen = [attrs.evolve(p, root=Path(moved[p.name])) if p.name in moved else p for p in chosen]
         self.packs: tuple[Pack, ...] = tuple(chosen)

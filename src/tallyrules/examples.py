@@ -18,7 +18,8 @@ import attrs
 
 from . import ast
 from .compiler import CompiledRule
-from .engine import Engine
+from .engine import Engine, selected_packs
+from .packs import load_plugins
 from .results import ENGINE_FIELDS, Extraction, Span
 
 _MISSING = object()
@@ -148,17 +149,19 @@ def engine_for(paths: Iterable[str | Path], **options: Any) -> Engine:
     installed from an earlier build rather than in editable mode) replaces that pack: the
     pack is read from there, under its own name, instead of being loaded twice.
     """
-    installed = Engine.default(**options)
-    pack_files = {Path(f).resolve() for f in installed.compiled.files}
+    found = load_plugins(options.get("plugins", ()), skip_broken=options.get("skip_broken", False),
+                         use_entry_points=options.get("use_installed", True))
+    installed = selected_packs(found, options.get("packs"), options.get("exclude", ()))
+    pack_files = {f.resolve() for pack in installed for f in pack.rule_files()}
     extra: list[Path] = []
     for raw in paths:
         path = Path(raw)
         files = sorted(path.rglob("*.rules")) if path.is_dir() else [path]
         extra.extend(f for f in files if f.resolve() not in pack_files)
     if not extra:
-        return installed
+        return Engine(**options)
     folders = {}
-    for pack in installed.packs:
+    for pack in installed:
         folder = _copy_of(pack.root, extra)
         if folder is not None:
             folders[pack.name] = folder
