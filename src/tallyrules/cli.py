@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from . import __version__
 from .engine import Engine
 from .errors import PluginError, RuleErrors, TallyrulesError
-from .inputs import INPUT_FORMATS, Item, read_inputs
+from .inputs import INPUT_FORMATS, InputProblem, Item, read_inputs
 from .output import FORMATS, write_results
 from .parallel import extract_parallel
 from .results import DocumentResult
@@ -104,7 +104,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         size = rule.search.program_size
         if size > LARGE_PROGRAM:
             print(f"{rule.file}:{rule.line}: warning: rule {rule.short_name!r} compiles to {size:,} RE2 instructions; "
-                  "refer to kinds (@kind) rather than large fragments to keep it small", file=sys.stderr)
+                  "match a large lexicon in a rule of its own, and refer to kinds (@kind) rather than large "
+                  "fragments, to keep it small", file=sys.stderr)
+    if not engine.compiled.files:
+        raise TallyrulesError(f"no rule files (*.rules) in {', '.join(args.paths)}")
     print(f"ok: {len(engine.rules)} rules in {len(engine.compiled.files)} files")
     return 0
 
@@ -130,9 +133,17 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _read_explained_file(path: str) -> str:
+    """The text of ``explain --file``, read as ``extract`` reads a plain file; a clean error otherwise."""
+    (item,) = read_inputs([path], input_format="text")
+    if isinstance(item, InputProblem):
+        raise TallyrulesError(item.error.removeprefix("InputError: "))
+    return item.text
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     engine = Engine(**_engine_options(args))
-    text = Path(args.file).read_text(encoding="utf-8") if args.file else " ".join(args.text)
+    text = _read_explained_file(args.file) if args.file else " ".join(args.text)
     explanations = engine.explain(text)
     if args.format == "json":
         def tree(explanation: Any) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from .errors import RuleError, RuleErrors
 from .expressions import Evaluator, ExpressionCompiler
 from .functions import BUILTIN_FUNCTIONS, Function
 from .lexicons import Lexicon, build_lexicon, read_word_list
-from .patterns import MAX_MASKS, EmitContext, Group, PatternEmitter, mask_token
+from .patterns import MAX_MASKS, EmitContext, Group, PatternEmitter, large_pattern_hint, mask_token
 from .regex import RegexError, RuleRegex
 from .safe_files import MAX_RULE_FILE_BYTES, read_text
 from .syntax import parse
@@ -351,7 +351,7 @@ class _Compilation:
 
     def _check_cycles(self) -> None:
         state = [0] * len(self.rule_list)  # 0 new, 1 on the path, 2 done
-        self.cyclic: set[int] = set()
+        self.cyclic: dict[int, RuleError] = {}  # rule index -> the report of a cycle it is on
         for start in range(len(self.rule_list)):
             if state[start]:
                 continue
@@ -369,9 +369,10 @@ class _Compilation:
                     if state[target] == 1:
                         cycle = path[path.index(target):] + [target]
                         names = " -> ".join(self.rule_list[i][1].name for i in cycle)
-                        self.errors.append(_error(f"reference cycle: {names}", at,
-                                                  hint="a rule cannot refer to itself, directly or through others"))
-                        self.cyclic.update(cycle)
+                        error = _error(f"reference cycle: {names}", at,
+                                       hint="a rule cannot refer to itself, directly or through others")
+                        self.errors.append(error)
+                        self.cyclic.update((i, self.cyclic.get(i, error)) for i in cycle)
                     elif state[target] == 0:
                         stack.append((target, 0))
                 else:
@@ -419,7 +420,7 @@ class _Compilation:
         key = (index, glued_left, glued_right)
         if key not in self.inline_cache:
             if index in self.cyclic:
-                raise RuleError("reference cycle")  # reported once, at the reference
+                raise self.cyclic[index]  # the same report: listed once
             unit, rule = self.rule_list[index]
             if rule.pattern is None:
                 raise _error(f"rule {rule.name!r} has no match clause", rule.at)
@@ -506,8 +507,7 @@ class _Compilation:
         if len(search_code) > MAX_PATTERN_SIZE:
             self.errors.append(_error(
                 f"rule {rule.name!r} is {len(search_code) // 1000} KB of regex once its fragments are inlined",
-                rule.at, hint="refer to a kind (@kind) instead of a fragment by name: a kind is matched once "
-                              "and stands as one unit, a fragment is copied into every pattern that names it"))
+                rule.at, hint=large_pattern_hint(rule.pattern)))
             return None
         search = self._regex(search_code, rule)
         captures = {g.capture for g in search_context.groups if g.capture}
