@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import types
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -247,8 +248,10 @@ def test_cli_skips_a_plugin_whose_rules_do_not_compile_and_packs_reports_it(inst
     capsys.readouterr()
     assert main(["explain", "--no-pack", "core", "5 fighters"]) == 2
     assert "plugin 'exits'" in capsys.readouterr().err  # the first broken plugin stops the run
-    with pytest.warns(UserWarning, match="skipping plugin 'rotten'"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         assert main(["explain", "--skip-broken-plugins", "--no-pack", "core", "5 fighters"]) == 0
+    assert {"exits", "rotten"} <= {w.message.args[0].split("'")[1] for w in caught}
 
 
 # ---- files of a pack folder ----------------------------------------------------------------------
@@ -522,3 +525,41 @@ def test_explain_file_that_is_missing_or_binary_is_a_clean_error(tmp_path: Path,
     assert main(["explain", "--no-packs", "--file", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("tallyrules: error:") and expected in err and "Traceback" not in err
+
+
+def test_a_plugin_that_exits_while_running_fails_its_document_only() -> None:
+    def leave(text: str, extractions: list[Extraction]) -> None:
+        raise SystemExit(4)
+
+    exiting = _plugin("leaver", tallyrules_postprocess=leave,
+                      tallyrules_functions=lambda: {"bye": lambda n: sys.exit(5)})
+    engine = Engine.from_text("rule r { match n:NUM yield { v: bye(n) } }", plugins=[exiting], use_installed=False)
+    (result,) = engine.extract_many(["5"])
+    assert "'leaver'" in (result.error or "") and "sys.exit(5)" in (result.error or "")
+    engine = Engine.from_text("rule r { match NUM }", plugins=[exiting], use_installed=False)
+    (result,) = engine.extract_many(["5"])
+    assert "'leaver'" in (result.error or "") and "SystemExit" in (result.error or "")
+
+
+
+def test_a_nul_in_an_import_or_lexicon_path_is_a_located_error(tmp_path: Path, capsys: Any) -> None:
+    # found by fuzz/fuzz_rule_parser.py: the path reached the file system and raised ValueError
+    path = tmp_path / "nul.rules"
+    path.write_text('import "\\0"\nlexicon l = file "a\\x00b"\n')
+    status, err = _check(capsys, path)
+    assert status == 2 and "nul.rules:1:8: error: a file path cannot contain a NUL" in err and "nul.rules:2:" in err
+
+
+def test_an_unexpected_failure_costs_one_document_not_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Engine.from_text("rule n { match NUM }", use_installed=False)
+    run = engine._matcher.run
+
+    def flaky(text: str, include_vetoes: bool = False) -> list[Extraction]:
+        if "bug" in text:
+            raise IndexError("an engine bug")
+        return run(text, include_vetoes)
+
+    monkeypatch.setattr(engine._matcher, "run", flaky)
+    results = list(engine.extract_many(["5", "6 bug", "7"]))
+    assert [r.error for r in results][::2] == [None, None]
+    assert "InternalError: IndexError: an engine bug" in (results[1].error or "")

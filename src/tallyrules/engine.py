@@ -174,6 +174,8 @@ class Engine:
             return DocumentResult(id, tuple(self.extract(text)))
         except (RuleFailed, TallyrulesError, RecursionError, MemoryError) as error:
             return DocumentResult(id, (), f"{type(error).__name__}: {error}")
+        except Exception as error:  # a bug must cost one document, never the documents after it
+            return DocumentResult(id, (), f"InternalError: {type(error).__name__}: {error} (please report it)")
 
     def extract_many(self, documents: Iterable[Document], id_field: str = "id",
                      text_field: str = "text") -> Iterator[DocumentResult]:

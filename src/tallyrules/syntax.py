@@ -105,6 +105,15 @@ class _ToAst(lark.Transformer):
                                          "\\n, \\t, \\\\, \\\", \\uXXXX, \\N{NAME}"))
             return "", False
 
+    def _path(self, token: lark.Token) -> str:
+        """A file path of an import or a lexicon; a NUL character (no file system takes one) is an error."""
+        path = self._unquote(token)[0]
+        if "\x00" in path:
+            self.errors.append(RuleError("a file path cannot contain a NUL character", file=self.path,
+                                         line=token.line or 0, column=token.column or 0))
+            return ""
+        return path
+
     # ---- declarations ---------------------------------------------------
     @v_args(meta=True)
     def start(self, meta: Any, items: list[Any]) -> ast.RuleFile:
@@ -119,7 +128,7 @@ class _ToAst(lark.Transformer):
 
     @v_args(meta=True)
     def import_stmt(self, meta: Any, children: list[Any]) -> ast.Import:
-        return ast.Import(self._unquote(children[0])[0], self._at(meta))
+        return ast.Import(self._path(children[0]), self._at(meta))
 
     @v_args(meta=True)
     def lexicon_def(self, meta: Any, children: list[Any]) -> ast.LexiconDef:
@@ -137,7 +146,7 @@ class _ToAst(lark.Transformer):
         return (self._unquote(children[0])[0], value.value if value is not None else NO_VALUE)
 
     def lexicon_file(self, children: list[Any]) -> tuple[str, str]:
-        return ("file", self._unquote(children[0])[0])
+        return ("file", self._path(children[0]))
 
     @v_args(meta=True)
     def kind_def(self, meta: Any, children: list[Any]) -> ast.KindDef:
