@@ -12,14 +12,14 @@ $(STAMP): pyproject.toml plugins/military/pyproject.toml plugins/territory/pypro
 	$(BIN)/python -m pip install --quiet -e '.[test,dask,spacy]' -e plugins/military -e plugins/territory
 	touch $(STAMP)
 
-.PHONY: install browser demo test lint bench quality clean
+.PHONY: install browser demo test lint bench quality fuzz clean
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/tallyrules extract examples/seed-article.txt --format table
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests plugins benchmarks
+	$(BIN)/ruff check src tests plugins benchmarks fuzz
 	$(BIN)/mypy
 
 # The HTML view is tested in a real browser: Debian's headless Chromium and its driver (nothing is
@@ -43,6 +43,12 @@ bench: $(STAMP)
 
 quality: $(STAMP)
 	$(BIN)/python benchmarks/quality.py
+
+# Fuzz the rule parser for a bounded time (outside `make test`): atheris when it installs, else hypothesis.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install --quiet atheris || echo "atheris did not install: fuzzing with hypothesis"
+	$(BIN)/python fuzz/fuzz_rule_parser.py --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

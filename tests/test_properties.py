@@ -26,7 +26,11 @@ VOCABULARY = [
 words = st.sampled_from(VOCABULARY)
 digit_runs = st.integers(min_value=1, max_value=400).map(lambda n: "9" * n)
 separators = st.sampled_from(["", " ", "  ", "\n", ",", "~"])
-any_char_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=80)
+# every code point, lone surrogates too (a JSON "\ud800" escape gives one), in texts of up to a few
+# thousand characters
+ANY_CODE_POINT = st.one_of(st.characters(codec=None, categories=None),
+                           st.integers(0xD800, 0xDFFF).map(chr), st.integers(0xE000, 0xF8FF).map(chr))
+any_char_text = st.text(alphabet=ANY_CODE_POINT, max_size=3000)
 newsy_text = st.lists(st.tuples(st.one_of(words, words, words, digit_runs, any_char_text), separators),
                       max_size=30).map(lambda parts: "".join(a + b for a, b in parts))
 documents = st.one_of(newsy_text, any_char_text)

@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import types
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tallyrules import DocumentResult, Engine, Extraction, Pack, RuleErrors, hookimpl, safe_files, syntax, syntax_cache
+from tallyrules import compiler as compiler_module
 from tallyrules import loader as loader_module
 from tallyrules import packs as packs_module
 from tallyrules.cli import main
@@ -247,8 +249,10 @@ def test_cli_skips_a_plugin_whose_rules_do_not_compile_and_packs_reports_it(inst
     capsys.readouterr()
     assert main(["explain", "--no-pack", "core", "5 fighters"]) == 2
     assert "plugin 'exits'" in capsys.readouterr().err  # the first broken plugin stops the run
-    with pytest.warns(UserWarning, match="skipping plugin 'rotten'"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         assert main(["explain", "--skip-broken-plugins", "--no-pack", "core", "5 fighters"]) == 0
+    assert {"exits", "rotten"} <= {w.message.args[0].split("'")[1] for w in caught}
 
 
 # ---- files of a pack folder ----------------------------------------------------------------------
@@ -440,3 +444,123 @@ def test_a_cache_below_a_folder_others_may_write_is_not_used(cache_dir: Path) ->
         assert syntax_cache.cache_directory() == cache_dir
     finally:
         parent.chmod(0o700)
+
+
+# ---- messages --------------------------------------------------------------------------------------
+
+def _check(capsys: Any, *paths: Path) -> tuple[int, str]:
+    status = main(["check", *map(str, paths)])
+    return status, capsys.readouterr().err
+
+
+def test_bad_string_escapes_are_all_reported_with_their_place(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "escapes.rules"
+    path.write_text('rule r { match "b\\N{nope}" }\nrule s { match "a" yield { v: "\\x4" } }\n')
+    status, err = _check(capsys, path)
+    assert status == 2 and "escapes.rules:1:16: error: bad string literal" in err
+    assert "escapes.rules:2:31: error: bad string literal" in err and "2 errors" in err
+
+
+def test_deep_nesting_in_a_rule_file_is_located(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "deep.rules"
+    path.write_text('rule r { match "a" yield { v: ' + "-" * 5000 + "1 } }\n")
+    status, err = _check(capsys, path)
+    assert status == 2 and "deep.rules:1:" in err and "nested too deeply" in err
+
+
+def test_binary_and_invalid_utf8_rule_files_are_located_and_not_echoed(tmp_path: Path, capsys: Any) -> None:
+    (tmp_path / "binary.rules").write_bytes(b"rule r { match NUM }\nSECRET\x00\x01")
+    (tmp_path / "latin1.rules").write_bytes(b"rule r { match NUM }\n# caf\xe9 SECRET\n")
+    status, err = _check(capsys, tmp_path)
+    assert status == 2 and "SECRET" not in err
+    assert "binary.rules looks binary: a NUL byte at line 2, column 7" in err
+    assert "latin1.rules is not UTF-8: byte 0xe9 at line 2, column 6" in err
+
+
+def test_a_reference_cycle_is_reported_once(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "cycle.rules"
+    path.write_text("fragment f { match @g }\nfragment g { match @f }\nrule c { match @f }\n")
+    status, err = _check(capsys, path)
+    assert status == 2 and err.count("error:") == 1 and "<rules>" not in err and "cycle.rules:2:" in err
+
+
+def test_a_rule_file_may_start_with_a_byte_order_mark(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "bom.rules"
+    path.write_bytes(b"\xef\xbb\xbfrule n { match NUM }\n")
+    assert main(["check", str(path)]) == 0
+    assert [e.text for e in Engine.from_text("\ufeffrule n { match NUM }", use_installed=False).extract("5")] == ["5"]
+
+
+def test_re2_does_not_log_to_standard_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.rules"
+    path.write_text("rule r { match /a(/ }\n")
+    done = cli("check", str(path))
+    err = done.stderr.decode()
+    assert done.returncode == 2 and "invalid regular expression /a(/" in err
+    assert "re2.cc" not in err and "absl" not in err and err.count("missing )") == 1
+
+
+def test_check_of_a_folder_without_rule_files_is_an_error(tmp_path: Path, capsys: Any) -> None:
+    status, err = _check(capsys, tmp_path)
+    assert status == 2 and "no rule files" in err
+
+
+def test_a_huge_lexicon_gets_a_hint_about_the_lexicon(tmp_path: Path, capsys: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compiler_module, "MAX_PATTERN_SIZE", 2000)
+    words = "\n".join(f"word{index:04d}" for index in range(400))
+    (tmp_path / "words.txt").write_text(words)
+    (tmp_path / "big.rules").write_text('lexicon big = file "words.txt"\nrule r { match <big> NUM }\n')
+    status, err = _check(capsys, tmp_path)
+    assert status == 2 and "a large lexicon (<big>)" in err
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, "cannot read"), (b"\x00\x01binary", "looks binary"), (b"caf\xe9", "not UTF-8"),
+])
+def test_explain_file_that_is_missing_or_binary_is_a_clean_error(tmp_path: Path, capsys: Any,
+                                                                 content: bytes | None, expected: str) -> None:
+    path = tmp_path / "input.txt"
+    if content is not None:
+        path.write_bytes(content)
+    assert main(["explain", "--no-packs", "--file", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tallyrules: error:") and expected in err and "Traceback" not in err
+
+
+def test_a_plugin_that_exits_while_running_fails_its_document_only() -> None:
+    def leave(text: str, extractions: list[Extraction]) -> None:
+        raise SystemExit(4)
+
+    exiting = _plugin("leaver", tallyrules_postprocess=leave,
+                      tallyrules_functions=lambda: {"bye": lambda n: sys.exit(5)})
+    engine = Engine.from_text("rule r { match n:NUM yield { v: bye(n) } }", plugins=[exiting], use_installed=False)
+    (result,) = engine.extract_many(["5"])
+    assert "'leaver'" in (result.error or "") and "sys.exit(5)" in (result.error or "")
+    engine = Engine.from_text("rule r { match NUM }", plugins=[exiting], use_installed=False)
+    (result,) = engine.extract_many(["5"])
+    assert "'leaver'" in (result.error or "") and "SystemExit" in (result.error or "")
+
+
+
+def test_a_nul_in_an_import_or_lexicon_path_is_a_located_error(tmp_path: Path, capsys: Any) -> None:
+    # found by fuzz/fuzz_rule_parser.py: the path reached the file system and raised ValueError
+    path = tmp_path / "nul.rules"
+    path.write_text('import "\\0"\nlexicon l = file "a\\x00b"\n')
+    status, err = _check(capsys, path)
+    assert status == 2 and "nul.rules:1:8: error: a file path cannot contain a NUL" in err and "nul.rules:2:" in err
+
+
+def test_an_unexpected_failure_costs_one_document_not_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Engine.from_text("rule n { match NUM }", use_installed=False)
+    run = engine._matcher.run
+
+    def flaky(text: str, include_vetoes: bool = False) -> list[Extraction]:
+        if "bug" in text:
+            raise IndexError("an engine bug")
+        return run(text, include_vetoes)
+
+    monkeypatch.setattr(engine._matcher, "run", flaky)
+    results = list(engine.extract_many(["5", "6 bug", "7"]))
+    assert [r.error for r in results][::2] == [None, None]
+    assert "InternalError: IndexError: an engine bug" in (results[1].error or "")

@@ -24,7 +24,7 @@ import attrs
 from ._version import __version__
 from .engine import Engine
 from .errors import PluginError, RuleErrors, TallyrulesError
-from .inputs import INPUT_FORMATS, read_inputs
+from .inputs import INPUT_FORMATS, InputProblem, read_inputs
 from .output import FORMATS, write_results
 from .parallel import extract_parallel
 from .progress import RunProgress, first
@@ -89,7 +89,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         size = rule.search.program_size
         if size > LARGE_PROGRAM:
             print(f"{rule.file}:{rule.line}: warning: rule {rule.short_name!r} compiles to {size:,} RE2 instructions; "
-                  "refer to kinds (@kind) rather than large fragments to keep it small", file=sys.stderr)
+                  "match a large lexicon in a rule of its own, and refer to kinds (@kind) rather than large "
+                  "fragments, to keep it small", file=sys.stderr)
+    if not engine.compiled.files:
+        raise TallyrulesError(f"no rule files (*.rules) in {', '.join(args.paths)}")
     files = {rule.file for rule in checked}
     targets = [Path(p).resolve() for p in args.paths]
     for warning in engine.compiled.warnings:
@@ -121,9 +124,17 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _read_explained_file(path: str) -> str:
+    """The text of ``explain --file``, read as ``extract`` reads a plain file; a clean error otherwise."""
+    (item,) = read_inputs([path], input_format="text")
+    if isinstance(item, InputProblem):
+        raise TallyrulesError(item.error.removeprefix("InputError: "))
+    return item.text
+
+
 def cmd_explain(args: argparse.Namespace) -> int:
     engine = Engine(**_engine_options(args))
-    text = Path(args.file).read_text(encoding="utf-8") if args.file else " ".join(args.text)
+    text = _read_explained_file(args.file) if args.file else " ".join(args.text)
     explanations = engine.explain(text)
     misses = engine.near_misses(text, args.rule) if args.why_not or args.rule else None
     if args.rule:

@@ -21,7 +21,7 @@ from .errors import RuleError, RuleErrors, RuleWarning, did_you_mean, error_at
 from .expressions import Evaluator, ExpressionCompiler
 from .functions import BUILTIN_FUNCTIONS, Function
 from .loader import Loader, RuleSource, Unit
-from .patterns import EmitContext, Group, PatternEmitter, mask_token
+from .patterns import EmitContext, Group, PatternEmitter, large_pattern_hint, mask_token
 from .prefilter import PrefilterAnalysis
 from .regex import RegexError, RuleRegex
 from .resolution import Reference, Resolution
@@ -213,7 +213,7 @@ class _Compilation:
         key = (index, glued_left, glued_right)
         if key not in self.inline_cache:
             if index in self.resolution.cyclic:
-                raise RuleError("reference cycle")  # reported once, at the reference
+                raise self.resolution.cyclic[index]  # the same report: listed once
             unit, rule = self.resolution.rule_list[index]
             if rule.pattern is None:
                 raise error_at(f"rule {rule.name!r} has no match clause", rule.at)
@@ -244,8 +244,7 @@ class _Compilation:
         if len(search_code) > MAX_PATTERN_SIZE:
             self.errors.append(error_at(
                 f"rule {rule.name!r} is {len(search_code) // 1000} KB of regex once its fragments are inlined",
-                rule.at, hint="refer to a kind (@kind) instead of a fragment by name: a kind is matched once "
-                              "and stands as one unit, a fragment is copied into every pattern that names it"))
+                rule.at, hint=large_pattern_hint(rule.pattern)))
             return None
         search = self._regex(search_code, rule)
         captures = {g.capture for g in search_context.groups if g.capture}

@@ -190,6 +190,9 @@ class Engine:
             return DocumentResult(id, tuple(self.extract(text)), text=text)
         except (TallyrulesError, RecursionError, MemoryError) as error:
             return DocumentResult(id, (), error_record(error), text=text)
+        except Exception as error:  # a bug must cost one document, never the documents after it
+            return DocumentResult(id, (), f"InternalError: {type(error).__name__}: {error} (please report it)",
+                                  text=text)
 
     def extract_item(self, item: Item) -> DocumentResult:
         """The result of one input item; an unreadable one becomes an error result."""

@@ -93,7 +93,10 @@ def _guarded_function(plugin: str, name: str, function: Callable[..., Any]) -> C
 
     @functools.wraps(function)
     def guarded(*args: Any) -> Any:
-        value = function(*args)
+        try:
+            value = function(*args)
+        except SystemExit as error:  # not an Exception, but no plugin may end the run
+            raise RuntimeError(f"plugin {plugin!r}: {name}() called sys.exit({error.code!r})") from None
         try:
             check_value(value)
         except TypeError as error:
@@ -116,7 +119,7 @@ class Postprocessor:
         arguments = {"text": text, "extractions": list(extractions)}
         try:
             answer = self.function(**{name: arguments[name] for name in self.argnames if name in arguments})
-        except Exception as error:  # third-party code: whatever it raises is its failure
+        except (Exception, SystemExit) as error:  # third-party code: whatever it raises is its failure
             raise PluginError(f"plugin {self.plugin!r}: tallyrules_postprocess failed: "
                               f"{type(error).__name__}: {error}") from None
         if answer is None:

@@ -152,12 +152,16 @@ def _regex_edges(source: str) -> tuple[bool, bool]:
     return (bool(_edge_is_word(parsed, True)), bool(_edge_is_word(parsed, False)))
 
 
+_QUIET = re2.Options()
+_QUIET.log_errors = False  # an invalid regex is reported as a RuleError, not also by RE2 on standard error
+
+
 def check_regex(source: str, ignore_case: bool, at: ast.Location) -> str:
     """Validate a user regex as RE2 syntax and return it ready to embed."""
     if re.search(r"\(\?P?<[A-Za-z_]", source):
         raise _error("a regex atom may not contain named groups; use a capture `name:/.../` instead", at)
     try:
-        re2.compile(source)
+        re2.compile(source, _QUIET)
     except re2.error as error:
         reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
         raise _error(f"invalid regular expression /{source}/: {reason}", at,
@@ -571,3 +575,27 @@ def _optional_form(node: ast.Pattern) -> ast.Pattern | None:
         inner = _optional_form(node.item)
         return attrs.evolve(node, item=inner) if inner is not None else None
     return None
+
+
+def large_pattern_hint(pattern: ast.Pattern | None) -> str:
+    """What to do about a pattern that compiles too large: a large lexicon is the usual cause, else
+    fragments copied into it."""
+    lexicons: dict[str, None] = {}
+    stack: list[object] = [pattern]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.LexiconRef):
+            lexicons.setdefault(("!" if node.negated else "") + f"<{node.name}>")
+        elif isinstance(node, (ast.Sequence, ast.Glued)):
+            stack.extend(node.items)
+        elif isinstance(node, ast.Alternation):
+            stack.extend(node.options)
+        elif isinstance(node, (ast.Capture, ast.Repeat)):
+            stack.append(node.item)
+    fragments = ("refer to a kind (@kind) instead of a fragment by name: a kind is matched once and stands as "
+                 "one unit, a fragment is copied into every pattern that names it")
+    if not lexicons:
+        return fragments
+    return (f"a large lexicon ({', '.join(lexicons)}) makes a large regex: match it in a rule of its own and "
+            f"refer to that rule's kind (@kind), or shorten it; else {fragments}")
+

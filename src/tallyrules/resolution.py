@@ -56,7 +56,7 @@ class Resolution:
             if rule.kind and rule.role != "veto":  # a veto produces nothing to refer to
                 self.by_kind.setdefault(rule.kind, []).append(i)
         self.references = [self._references(u, r) for u, r in self.rule_list]
-        self.cyclic: set[int] = set()
+        self.cyclic: dict[int, RuleError] = {}  # rule index -> the report of a cycle it is on
         self._check_cycles()
         self.mask_ids: dict[tuple[int, ...], int] = {}
         self.used_lexicons: set[int] = set()  # ids of the lexicons some pattern or expression named
@@ -148,9 +148,10 @@ class Resolution:
                     if state[target] == 1:
                         cycle = path[path.index(target):] + [target]
                         names = " -> ".join(self.rule_list[i][1].name for i in cycle)
-                        self.errors.append(error_at(f"reference cycle: {names}", at,
-                                                    hint="a rule cannot refer to itself, directly or through others"))
-                        self.cyclic.update(cycle)
+                        error = error_at(f"reference cycle: {names}", at,
+                                         hint="a rule cannot refer to itself, directly or through others")
+                        self.errors.append(error)
+                        self.cyclic.update((i, self.cyclic.get(i, error)) for i in cycle)
                     elif state[target] == 0:
                         stack.append((target, 0))
                 else:

@@ -85,12 +85,34 @@ class _ToAst(lark.Transformer):
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
+        self.errors: list[RuleError] = []  # problems found while building the tree, each located
 
     def _at(self, meta: Any) -> ast.Location:
         return ast.Location(self.path, getattr(meta, "line", 0), getattr(meta, "column", 0))
 
     def _tok_at(self, token: lark.Token) -> ast.Location:
         return ast.Location(self.path, token.line or 0, token.column or 0)
+
+    def _unquote(self, token: lark.Token) -> tuple[str, bool]:
+        """A string literal's text; a bad escape is recorded with its place, and parsing goes on."""
+        try:
+            return _unquote(token)
+        except (SyntaxError, ValueError) as error:
+            reason = getattr(error, "msg", None) or str(error)
+            reason = re.sub(r"^\(unicode error\) ", "", reason)
+            self.errors.append(RuleError(f"bad string literal: {reason}", file=self.path, line=token.line or 0,
+                                         column=token.column or 0, hint="escapes are those of Python strings: "
+                                         "\\n, \\t, \\\\, \\\", \\uXXXX, \\N{NAME}"))
+            return "", False
+
+    def _path(self, token: lark.Token) -> str:
+        """A file path of an import or a lexicon; a NUL character (no file system takes one) is an error."""
+        path = self._unquote(token)[0]
+        if "\x00" in path:
+            self.errors.append(RuleError("a file path cannot contain a NUL character", file=self.path,
+                                         line=token.line or 0, column=token.column or 0))
+            return ""
+        return path
 
     # ---- declarations ---------------------------------------------------
     @v_args(meta=True)
@@ -110,7 +132,7 @@ class _ToAst(lark.Transformer):
         target = children[0]
         if target.type == "NAME":
             return ast.Import(str(target), self._at(meta), pack=True)
-        return ast.Import(_unquote(target)[0], self._at(meta))
+        return ast.Import(self._path(target), self._at(meta))
 
     @v_args(meta=True)
     def extend_def(self, meta: Any, children: list[Any]) -> ast.LexiconExtension:
@@ -134,10 +156,10 @@ class _ToAst(lark.Transformer):
 
     def lexicon_entry(self, children: list[Any]) -> tuple[str, object]:
         value = children[1]
-        return (_unquote(children[0])[0], value.value if value is not None else NO_VALUE)
+        return (self._unquote(children[0])[0], value.value if value is not None else NO_VALUE)
 
     def lexicon_file(self, children: list[Any]) -> tuple[str, str]:
-        return ("file", _unquote(children[0])[0])
+        return ("file", self._path(children[0]))
 
     @v_args(meta=True)
     def kind_def(self, meta: Any, children: list[Any]) -> ast.KindDef:
@@ -185,7 +207,7 @@ class _ToAst(lark.Transformer):
         )
 
     def doc(self, children: list[Any]) -> str:
-        return " ".join(_unquote(children[0])[0].split())
+        return " ".join(self._unquote(children[0])[0].split())
 
     @v_args(meta=True)
     def match_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
@@ -212,13 +234,13 @@ class _ToAst(lark.Transformer):
 
     @v_args(meta=True)
     def example_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
-        text = _unquote(children[0])[0]
+        text = self._unquote(children[0])[0]
         expected = tuple(c for c in children[1:] if c is not None)
         return ("example", ast.Example(text, expected, self._at(meta)), self._at(meta))
 
     @v_args(meta=True)
     def reject_clause(self, meta: Any, children: list[Any]) -> tuple[str, Any, ast.Location]:
-        return ("reject", ast.Example(_unquote(children[0])[0], (), self._at(meta)), self._at(meta))
+        return ("reject", ast.Example(self._unquote(children[0])[0], (), self._at(meta)), self._at(meta))
 
     def expected(self, children: list[Any]) -> tuple[str, object]:
         return (children[0], children[1].value)
@@ -268,7 +290,7 @@ class _ToAst(lark.Transformer):
         return (int(children[0]), int(children[1]))
 
     def literal_atom(self, children: list[Any]) -> ast.Literal:
-        text, cased = _unquote(children[0])
+        text, cased = self._unquote(children[0])
         return ast.Literal(text, cased, self._tok_at(children[0]))
 
     def regex_atom(self, children: list[Any]) -> ast.Regex:
@@ -295,7 +317,7 @@ class _ToAst(lark.Transformer):
         return ast.Const(_number(children[0]), self._tok_at(children[0]))
 
     def string(self, children: list[Any]) -> ast.Const:
-        return ast.Const(_unquote(children[0])[0], self._tok_at(children[0]))
+        return ast.Const(self._unquote(children[0])[0], self._tok_at(children[0]))
 
     @v_args(meta=True)
     def true(self, meta: Any, children: list[Any]) -> ast.Const:
@@ -439,6 +461,7 @@ def parse(text: str, path: str = "<rules>") -> ast.RuleFile:
     cache (:mod:`tallyrules.syntax_cache`) without running lark.  Only trees are cached:
     a file with errors is parsed again every time, so its errors are always the parser's.
     """
+    text = text.removeprefix("\ufeff")  # a byte order mark some editors write: invisible, so accepted
     cached = syntax_cache.load(text, path)
     if cached is not None:
         return cached
@@ -467,11 +490,38 @@ def _parse_with_lark(text: str, path: str) -> ast.RuleFile:
             continue
         if errors:
             raise RuleErrors(errors)
+        transformer = _ToAst(path)
         try:
-            result: ast.RuleFile = _ToAst(path).transform(tree)
+            result: ast.RuleFile = transformer.transform(tree)
         except lark.exceptions.VisitError as error:
-            raise RuleErrors([RuleError(f"cannot read this rule file: {error.orig_exc}", file=path)]) from None
+            line, column = _meta_position(getattr(error, "obj", None))
+            raise RuleErrors([RuleError(f"cannot read this rule file: {error.orig_exc}", file=path, line=line,
+                                        column=column)]) from None
         except RecursionError:
-            raise RuleErrors([RuleError("patterns or expressions are nested too deeply", file=path)]) from None
+            line, column = _deepest(tree)
+            raise RuleErrors([RuleError("patterns or expressions are nested too deeply", file=path, line=line,
+                                        column=column, hint="move parts into fragments")]) from None
+        if transformer.errors:
+            raise RuleErrors(transformer.errors)
         return result
     raise RuleErrors(errors)
+
+
+def _meta_position(node: Any) -> tuple[int, int]:
+    meta = getattr(node, "meta", None)
+    return (getattr(meta, "line", 0) or 0, getattr(meta, "column", 0) or 0) if meta is not None else (0, 0)
+
+
+def _deepest(tree: lark.Tree) -> tuple[int, int]:
+    """Line and column of the most deeply nested node of ``tree`` (walked without recursion)."""
+    best, best_depth = (0, 0), -1
+    stack: list[tuple[Any, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, lark.Tree):
+            continue
+        position = _meta_position(node)
+        if depth > best_depth and position[0]:
+            best, best_depth = position, depth
+        stack.extend((child, depth + 1) for child in node.children)
+    return best
