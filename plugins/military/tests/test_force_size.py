@@ -77,6 +77,9 @@ POSITIVE = [
     ("The militia, estimated at 4,000 men, holds the pass.", "4,000 men", [4000], "The militia"),
     ("ADF rebels, who number about 1,200, raided the camp.", "about 1,200", [1200], "ADF rebels"),
     ("The group's ranks have swelled to 7,000 fighters.", "7,000 fighters", [7000], "The group"),
+    ("The force will consist of 6,000 soldiers from four countries.", "6,000 soldiers", [6000], "The force"),
+    ("The Wagner Group has deployed around 1,200 mercenaries.", "around 1,200 mercenaries", [1200],
+     "The Wagner Group"),
     # the force after the count
     ("Roughly 3,000 fighters from the Nusra Front joined the push.", "Roughly 3,000 fighters", [3000],
      "the Nusra Front"),
@@ -119,6 +122,10 @@ NEGATIVE = [
     "The army has 20 days to respond to the ruling.",
     "Police arrested 14 militants in dawn raids.",
     "The death toll among soldiers reached 50 on Friday.",
+    "The ambush claimed the lives of 19 soldiers.",
+    "Another 11 soldiers remain unaccounted for.",
+    "More than 60 soldiers deserted their posts overnight.",
+    "At least 30 soldiers lost their lives in the attack.",
 ]
 
 
