@@ -90,6 +90,20 @@ def test_the_four_changes_of_the_seed_article(engine: tallyrules.Engine) -> None
     "US, Iraqi Forces in New Push to Retake Rebel Zone.",
     "Troops stormed the school and freed the hostages.",
     "The Lakers drove the Celtics out of the playoffs.",
+    "The Yankees took the title after beating Boston.",
+    "Traders seized control of the market as the dollar fell to a record low.",
+    "Apple captured market share from Samsung in the third quarter.",
+    "Duke fell to UConn in the Final Four.",
+    "The Democrats took control of the House of Representatives.",
+    "Police recaptured the escaped prisoner in the town of Lewes.",
+    "The company regained ground in the European market.",
+    "The senator took the state of Ohio by a wide margin.",
+    "The fall of the Soviet Union changed everything.",
+    "After capturing the gold medal, Phelps thanked his coach.",
+    "Rebels vowed to retake the town of Kidal.",
+    "The army launched an offensive to recapture the city of Marawi.",
+    "Government forces were preparing for the recapture of Ramadi.",
+    "Nearly 800 British forces left their base in the south on Wednesday.",
 ])
 def test_no_change_in_ordinary_news(engine: tallyrules.Engine, text: str) -> None:
     assert changes(engine, text) == []
@@ -108,6 +122,40 @@ def test_no_change_in_ordinary_news(engine: tallyrules.Engine, text: str) -> Non
 ])
 def test_changes_in_news_phrasing(engine: tallyrules.Engine, text: str, place: str) -> None:
     assert [c["place"].text for c in changes(engine, text)] == [place]
+
+
+@pytest.mark.parametrize(("text", "place", "gainer", "loser"), [
+    ("The fall of Palmyra to ISIS shocked the world.", "Palmyra", "ISIS", None),
+    ("They advanced on Sirte, which fell to Islamist fighters in 2015.", "Sirte", "Islamist fighters", None),
+    ("Government troops announced the recapture of the air base near Kutum.", "the air base", None, None),
+    ("Boko Haram has been pushed out of Borno state, the army said.", "Borno state", None, "Boko Haram"),
+    ("The town of Jarabulus was captured by Turkish-backed rebels.", "The town of Jarabulus",
+     "Turkish-backed rebels", None),
+    ("The capture of the town of Kamenka by Russian forces was confirmed.", "the town of Kamenka",
+     "Russian forces", None),
+    ("Residents celebrated the liberation of Kherson from Russian troops.", "Kherson", None, "Russian troops"),
+    ("Kurdish forces helped the army retake control of the town of Sinjar.", "the town of Sinjar", "the army", None),
+    ("The RSF took control of the city of Wad Madani from the army.", "the city of Wad Madani", "The RSF", "the army"),
+    ("Rebels, backed by Turkey, captured the town of Tal Abyad.", "the town of Tal Abyad", "Rebels", None),
+    ('Syrian rebels "captured" the city of Idlib, a spokesman said.', "the city of Idlib", "Syrian rebels", None),
+    ("Iraqi troops regained ground in the town of Tal Afar.", "the town of Tal Afar", "Iraqi troops", None),
+    ("The ministry said it had seized the village of Pisky.", "the village of Pisky", "it", None),
+    ("Ukraine was forced to withdraw from the industrial hub.", "the industrial hub", None, "Ukraine"),
+])
+def test_changes_with_their_sides(engine: tallyrules.Engine, text: str, place: str, gainer: str | None,
+                                  loser: str | None) -> None:
+    (change,) = changes(engine, text)
+    assert change["place"].text == place
+    assert (change["gainer"].text if change["gainer"] else None) == gainer
+    assert (change["loser"].text if change["loser"] else None) == loser
+
+
+def test_one_change_per_place_of_a_series(engine: tallyrules.Engine) -> None:
+    text = "The army said it had recaptured the towns of Baga, Monguno and Marte from Boko Haram."
+    found = sorted(changes(engine, text), key=lambda c: c["place"].start)
+    assert [c["place"].text for c in found] == ["the towns of Baga", "Monguno", "Marte"]
+    assert {c["gainer"].text for c in found} == {"it"}
+    assert {c["verb"] for c in found} == {"recaptured"}
 
 
 @pytest.mark.skipif(not DEV_GOLD.exists(), reason="no shared gold data")
