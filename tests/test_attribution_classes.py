@@ -166,3 +166,39 @@ def test_every_source_has_name_and_role_and_pronoun_is_boolean(text: str) -> Non
             value = source.fields[key] if isinstance(source, Extraction) else None
             assert value is None or _is_span(value)
         assert isinstance(line["pronoun"], bool)
+
+
+# ---- appositives, coordination, text without commas --------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        ("A militia spokesman, Abu Karim, said 30 fighters were killed.", "Abu Karim", "A militia spokesman"),
+        ("Abu Karim, a militia spokesman, said 30 fighters were killed.", "Abu Karim", "a militia spokesman"),
+        ("According to the town's mayor, Omar Haddad, 12 people died.", "Omar Haddad", "the town's mayor"),
+        ("The blast killed 8 people, according to the district chief, Rahim Gul, who named them as farmers.",
+         "Rahim Gul", "the district chief"),
+    ],
+)
+def test_name_and_role_of_an_appositive(text: str, name: str, role: str) -> None:
+    [found] = attributions(text)
+    source = found.fields["source"]
+    assert (source.fields["name"].text, source.fields["role"].text) == (name, role)
+
+
+def test_the_relative_clause_after_an_according_to_source_is_not_content() -> None:
+    [found] = attributions("The blast killed 8 people, according to the district chief, Rahim Gul, who named them.")
+    assert found.fields["content"].text == "The blast killed 8 people"
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("Doctors and the military said 11 soldiers were among the dead.", "Doctors and the military"),
+        ("The town fell. Security sources and witnesses said 6 people were hurt.", "Security sources and witnesses"),
+        ("At least 12 people were killed in the shelling in Homs the activists said.", "the activists"),
+        ("The fighters total about 900, according to the Lantern think tank.", "the Lantern think tank"),
+    ],
+)
+def test_whole_source(text: str, source: str) -> None:
+    assert source in [s for s, _cue in sources(text)]
