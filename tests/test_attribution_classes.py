@@ -126,10 +126,26 @@ def test_no_false_source(text: str, not_source: str) -> None:
     assert not_source not in [source for source, _cue in sources(text)]
 
 
-def test_dateline_is_not_content() -> None:
-    [found] = attributions("KABUL (Reuters) - The Taliban said they had captured 3 districts.")
-    assert found.fields["source"].text == "The Taliban"
-    assert "KABUL" not in found.fields["content"].text
+@pytest.mark.parametrize(
+    ("text", "source", "content"),
+    [
+        ("KABUL (Reuters) - The Taliban said they had captured 3 districts.", "The Taliban",
+         "they had captured 3 districts"),
+        ("BEIRUT (Reuters) - Shelling killed 12 people in the north, activists said.", "activists",
+         "Shelling killed 12 people in the north"),
+        ("LAGOS, Nigeria -- Floods displaced 4,000 families, the agency said on Monday.", "the agency",
+         "Floods displaced 4,000 families"),
+    ],
+)
+def test_dateline_is_not_content(text: str, source: str, content: str) -> None:
+    [found] = attributions(text)
+    assert found.fields["source"].text == source
+    assert found.fields["content"].text == content
+
+
+def test_headline_opened_by_its_source() -> None:
+    assert ("Judge", ":") in sources("Judge: Bank May Have Hidden $3 Billion in Losses")
+    assert sources("Exclusive: Bank May Have Hidden $3 Billion in Losses") == []
 
 
 # ---- the shape of a source --------------------------------------------------------------
