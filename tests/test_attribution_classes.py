@@ -126,10 +126,26 @@ def test_no_false_source(text: str, not_source: str) -> None:
     assert not_source not in [source for source, _cue in sources(text)]
 
 
-def test_dateline_is_not_content() -> None:
-    [found] = attributions("KABUL (Reuters) - The Taliban said they had captured 3 districts.")
-    assert found.fields["source"].text == "The Taliban"
-    assert "KABUL" not in found.fields["content"].text
+@pytest.mark.parametrize(
+    ("text", "source", "content"),
+    [
+        ("KABUL (Reuters) - The Taliban said they had captured 3 districts.", "The Taliban",
+         "they had captured 3 districts"),
+        ("BEIRUT (Reuters) - Shelling killed 12 people in the north, activists said.", "activists",
+         "Shelling killed 12 people in the north"),
+        ("LAGOS, Nigeria -- Floods displaced 4,000 families, the agency said on Monday.", "the agency",
+         "Floods displaced 4,000 families"),
+    ],
+)
+def test_dateline_is_not_content(text: str, source: str, content: str) -> None:
+    [found] = attributions(text)
+    assert found.fields["source"].text == source
+    assert found.fields["content"].text == content
+
+
+def test_headline_opened_by_its_source() -> None:
+    assert ("Judge", ":") in sources("Judge: Bank May Have Hidden $3 Billion in Losses")
+    assert sources("Exclusive: Bank May Have Hidden $3 Billion in Losses") == []
 
 
 # ---- the shape of a source --------------------------------------------------------------
@@ -166,3 +182,39 @@ def test_every_source_has_name_and_role_and_pronoun_is_boolean(text: str) -> Non
             value = source.fields[key] if isinstance(source, Extraction) else None
             assert value is None or _is_span(value)
         assert isinstance(line["pronoun"], bool)
+
+
+# ---- appositives, coordination, text without commas --------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        ("A militia spokesman, Abu Karim, said 30 fighters were killed.", "Abu Karim", "A militia spokesman"),
+        ("Abu Karim, a militia spokesman, said 30 fighters were killed.", "Abu Karim", "a militia spokesman"),
+        ("According to the town's mayor, Omar Haddad, 12 people died.", "Omar Haddad", "the town's mayor"),
+        ("The blast killed 8 people, according to the district chief, Rahim Gul, who named them as farmers.",
+         "Rahim Gul", "the district chief"),
+    ],
+)
+def test_name_and_role_of_an_appositive(text: str, name: str, role: str) -> None:
+    [found] = attributions(text)
+    source = found.fields["source"]
+    assert (source.fields["name"].text, source.fields["role"].text) == (name, role)
+
+
+def test_the_relative_clause_after_an_according_to_source_is_not_content() -> None:
+    [found] = attributions("The blast killed 8 people, according to the district chief, Rahim Gul, who named them.")
+    assert found.fields["content"].text == "The blast killed 8 people"
+
+
+@pytest.mark.parametrize(
+    ("text", "source"),
+    [
+        ("Doctors and the military said 11 soldiers were among the dead.", "Doctors and the military"),
+        ("The town fell. Security sources and witnesses said 6 people were hurt.", "Security sources and witnesses"),
+        ("At least 12 people were killed in the shelling in Homs the activists said.", "the activists"),
+        ("The fighters total about 900, according to the Lantern think tank.", "the Lantern think tank"),
+    ],
+)
+def test_whole_source(text: str, source: str) -> None:
+    assert source in [s for s, _cue in sources(text)]
