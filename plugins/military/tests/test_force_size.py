@@ -80,9 +80,11 @@ POSITIVE = [
     ("The force will consist of 6,000 soldiers from four countries.", "6,000 soldiers", [6000], "The force"),
     ("The Wagner Group has deployed around 1,200 mercenaries.", "around 1,200 mercenaries", [1200],
      "The Wagner Group"),
+    ("Spain's 1,100 troops in Lebanon will stay.", "1,100 troops", [1100], "Spain"),
     # the force after the count
     ("Roughly 3,000 fighters from the Nusra Front joined the push.", "Roughly 3,000 fighters", [3000],
      "the Nusra Front"),
+    ("Roughly 900 soldiers from Burundi arrived.", "Roughly 900 soldiers", [900], "Burundi"),
     ("The UN deployed the African Union Mission in Somalia (AMISOM), with 22,000 troops.", "22,000 troops", [22000],
      "the African Union Mission in Somalia (AMISOM)"),
 ]
