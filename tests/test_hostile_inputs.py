@@ -35,6 +35,7 @@ def _refuse_constant(name: str) -> Any:
 def strict_lines(data: bytes) -> list[dict[str, Any]]:
     """Each line as JSON, refusing what json.loads accepts but JSON has not (NaN, Infinity)."""
     text = data.decode("utf-8")  # raises if anything but UTF-8 was written
+    assert text.splitlines() == text.split("\n")[:-1] or not text  # no line break but the newline after each
     return [json.loads(line, parse_constant=_refuse_constant) for line in text.splitlines()]
 
 

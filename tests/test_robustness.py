@@ -498,6 +498,9 @@ def test_re2_does_not_log_to_standard_error(tmp_path: Path) -> None:
     err = done.stderr.decode()
     assert done.returncode == 2 and "invalid regular expression /a(/" in err
     assert "re2.cc" not in err and "absl" not in err and err.count("missing )") == 1
+    path.write_text("rule r { match /[[:alpha:]]+/ NUM }\n")  # RE2 syntax that Python's parser warns about
+    done = cli("check", str(path))
+    assert done.returncode == 0 and done.stderr == b""
 
 
 def test_check_of_a_folder_without_rule_files_is_an_error(tmp_path: Path, capsys: Any) -> None:
@@ -564,3 +567,11 @@ def test_an_unexpected_failure_costs_one_document_not_the_rest(monkeypatch: pyte
     results = list(engine.extract_many(["5", "6 bug", "7"]))
     assert [r.error for r in results][::2] == [None, None]
     assert "InternalError: IndexError: an engine bug" in (results[1].error or "")
+
+
+def test_line_separators_inside_strings_are_written_as_escapes(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with out.open("w", encoding="utf-8") as stream:
+        write_results([DocumentResult("a\x85b\u2028c\u2029d")], stream, "jsonl")
+    text = out.read_text(encoding="utf-8")
+    assert text.splitlines() == [text.rstrip("\n")] and json.loads(text)["id"] == "a\x85b\u2028c\u2029d"

@@ -2,9 +2,10 @@
 
 Whatever a document holds, its line is written: a lone surrogate (a valid JSON escape,
 so it can come in through an id or a span of the text) is written back as its
-``\\uXXXX`` escape, a ``NaN`` or ``Infinity`` id as a string, and a result that cannot
-be written as JSON at all (a plugin's value that JSON has no form for) becomes an
-error record in its place.  The table escapes control characters, so the input text
+``\\uXXXX`` escape (so are U+0085, U+2028 and U+2029, which some readers take for line
+ends), a ``NaN`` or ``Infinity`` id as a string, and a result that cannot be written as
+JSON at all (a plugin's value that JSON has no form for) becomes an error record in its
+place.  The table escapes control characters, so the input text
 cannot send escape codes to a terminal.
 """
 
@@ -22,13 +23,15 @@ FORMATS = ("jsonl", "json", "table")
 
 _SPAN_KEYS = (*ENGINE_FIELD_ORDER, "content", "claims")
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# lone surrogates (not encodable), and the line separators that str.splitlines() and JavaScript
+# break lines at: written as their escapes, which mean the same inside a JSON string
+_ESCAPED = re.compile("[\ud800-\udfff\x85\u2028\u2029]")
 # C0 and C1 controls (but tab), DEL, surrogates, and the bidirectional overrides that reorder a line
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 TABLE_TEXT = 48  # characters of an extraction's text shown in a table row cut to a terminal's width
 
 
-def _escape_surrogate(match: re.Match[str]) -> str:
+def _escape_character(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
@@ -45,8 +48,8 @@ def _finite_id(value: Any) -> Any:
 
 def _dumps(record: dict[str, Any], indent: int | None = None) -> str:
     text = json.dumps(record, ensure_ascii=False, allow_nan=False, indent=indent)
-    # a surrogate can only stand inside a JSON string here, where its escape means the same
-    return _SURROGATE.sub(_escape_surrogate, text) if _SURROGATE.search(text) else text
+    # such a character can only stand inside a JSON string here, where its escape means the same
+    return _ESCAPED.sub(_escape_character, text) if _ESCAPED.search(text) else text
 
 
 def encode_record(result: DocumentResult, indent: int | None = None) -> tuple[str, bool]:

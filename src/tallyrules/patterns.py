@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 
 try:  # Python 3.11+
     import re._parser as sre_parse  # type: ignore[import-not-found]
@@ -146,7 +147,9 @@ def _regex_edges(source: str) -> tuple[bool, bool]:
     """Guess whether a user regex begins and ends with word characters (unknown: no boundary)."""
     python_source = source.replace(r"\pL", "a").replace(r"\pN", "0").replace(r"\p{Lu}", "A").replace(r"\p{Ll}", "a")
     try:
-        parsed = list(sre_parse.parse(python_source))
+        with warnings.catch_warnings():  # Python's parser warns about RE2 syntax it reads differently ([[:alpha:]])
+            warnings.simplefilter("ignore")
+            parsed = list(sre_parse.parse(python_source))
     except (re.error, OverflowError, RecursionError):
         return (False, False)
     return (bool(_edge_is_word(parsed, True)), bool(_edge_is_word(parsed, False)))
