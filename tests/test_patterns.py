@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import re2
 
+from tallyrules import Engine
 from tallyrules.lexicons import NO_VALUE, build_lexicon
 from tallyrules.patterns import complement_regex, literal_regex
 from tallyrules.tokens import GAP
@@ -173,3 +174,15 @@ def test_no_match_starts_after_a_letter_and_an_apostrophe(texts_matched):
     assert texts_matched("LOWER", "today's s") == ["today's", "s"]  # one word, then the lone s
     assert texts_matched('"s"', "today’s s") == ["s"]
     assert texts_matched("CAP", "'Tis Rome") == ["Tis", "Rome"]
+
+
+def test_an_optional_capture_glued_to_its_neighbour_is_absent_when_it_does_not_match() -> None:
+    """``x:/-/? ~ NUM``: on "5" the capture is absent (``has(x)`` false), not an empty span."""
+    engine = Engine.from_text('''
+        kind probe { signed, unit }
+        rule probe: probe {
+            match x:/[-]/? ~ n:NUM u:"kg"?
+            yield { signed: has(x), unit: has(u) }
+        }''')
+    assert [(e.text, e["signed"], e["unit"]) for e in engine.extract("5 and -6 kg")] == [
+        ("5", False, False), ("-6 kg", True, True)]

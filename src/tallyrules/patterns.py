@@ -466,6 +466,11 @@ class PatternEmitter:
                 return f"(?P<{context.new_group('r', None, node.name)}>{code})"
             return code
         if isinstance(node, ast.Capture):
+            optional = _optional_form(node)
+            if optional is not None:
+                # an absent capture stays unset: the group matches at least once or not at all, so
+                # `x:/-/? ~ NUM` on "5" leaves x absent instead of capturing an empty span
+                return f"(?:{self.emit(optional, context, glued_left, glued_right, deeper)})?"
             reference = _referenced_name(node.item)
             if context.with_groups:
                 group = context.new_group("g", node.name, reference)
