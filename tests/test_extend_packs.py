@@ -9,13 +9,13 @@ import pytest
 
 from tallyrules import Engine, Pack, RuleErrors, hookimpl
 
-TWEET = "The minister tweeted that 300 people died in the floods."
+BLOG = "The minister blogged that 300 people died in the floods."
 
 # the three-line example of docs/rule-language.md ("Extending an installed pack")
 ADD_A_CUE = """\
 import core
-extend lexicon core.attr_cues { "tweeted" }
-extend lexicon core.attr_stop { "tweeted" }
+extend lexicon core.attr_cues { "blogged" }
+extend lexicon core.attr_stop { "blogged" }
 """
 
 
@@ -24,17 +24,17 @@ def attributions(engine: Engine, text: str) -> list[str]:
 
 
 def test_adding_a_cue_to_the_installed_core_pack():
-    assert attributions(Engine.default(), TWEET) == []
+    assert attributions(Engine.default(), BLOG) == []
     engine = Engine(texts={"my_cues.rules": ADD_A_CUE})
-    assert attributions(engine, TWEET) == ["tweeted"]
-    (quantity,) = [r for r in engine.extract(TWEET) if r.kind == "quantity"]
+    assert attributions(engine, BLOG) == ["blogged"]
+    (quantity,) = [r for r in engine.extract(BLOG) if r.kind == "quantity"]
     assert quantity["source"].text == "The minister"  # the core link gives the claim its source
 
 
 def test_a_plugin_pack_extends_core_and_uses_its_fragments(tmp_path: Path):
     rules = tmp_path / "rules"
     rules.mkdir()
-    (rules / "posts.rules").write_text(ADD_A_CUE.replace("tweeted", "posted") + """
+    (rules / "posts.rules").write_text(ADD_A_CUE.replace("blogged", "posted") + """
 kind post { content }
 rule posted_that: post {
     match "posted" c:@content

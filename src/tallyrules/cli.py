@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ._version import __version__
-from .engine import Engine
+from .engine import Engine, sources_from_paths
 from .errors import PluginError, RuleErrors, TallyrulesError
 from .inputs import INPUT_FORMATS, InputProblem, read_inputs
 from .output import FORMATS, write_results
@@ -80,6 +80,8 @@ LARGE_PROGRAM = 50_000
 def cmd_check(args: argparse.Namespace) -> int:
     from .examples import engine_for, rules_in
 
+    if not sources_from_paths(args.paths):
+        raise TallyrulesError(f"no rule files (*.rules) in {', '.join(args.paths)}")
     # the same packs as `tallyrules test`: the installed ones, unless --packs/--no-packs say otherwise
     options = _engine_options(args)
     options.pop("paths")
@@ -91,8 +93,6 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{rule.file}:{rule.line}: warning: rule {rule.short_name!r} compiles to {size:,} RE2 instructions; "
                   "match a large lexicon in a rule of its own, and refer to kinds (@kind) rather than large "
                   "fragments, to keep it small", file=sys.stderr)
-    if not engine.compiled.files:
-        raise TallyrulesError(f"no rule files (*.rules) in {', '.join(args.paths)}")
     files = {rule.file for rule in checked}
     targets = [Path(p).resolve() for p in args.paths]
     for warning in engine.compiled.warnings:

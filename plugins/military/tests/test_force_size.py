@@ -52,7 +52,7 @@ POSITIVE = [
     ("Analysts expect the Taliban to have \u201c60,000 armed men\u201d by spring.", "60,000 armed men", [60000],
      "the Taliban"),
     # tallies, strength, counts of fighters
-    ("Boko Haram fighters in Nigeria and Chad number around 4,000 to 6,000.", "4,000 to 6,000", [4000, 6000],
+    ("Boko Haram fighters in Nigeria and Chad number around 4,000 to 6,000.", "around 4,000 to 6,000", [4000, 6000],
      "Boko Haram fighters"),
     ("The remaining guerrillas total about 3,100, a monitor said.", "about 3,100", [3100], "The remaining guerrillas"),
     ("Hamas\u2019s total membership may be close to 40,000.", "close to 40,000", [40000], "Hamas"),
