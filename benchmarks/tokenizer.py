@@ -32,7 +32,7 @@ from pathlib import Path
 import re2
 
 import tallyrules
-from tallyrules.tokenizer import SPLIT_REGEX, TokenClassifier, engine_lexicons, split
+from tallyrules.tokenizer import _SPLITTER, SPLIT_REGEX, TokenClassifier, engine_lexicons, split
 from tallyrules.tokens import compact_classes
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "ag_news_test.jsonl"
@@ -58,6 +58,12 @@ def re_number_pass(texts: list[str]) -> None:
     for text in texts:
         for match in pattern.finditer(text):
             match.span()
+
+
+def python_regex_alone(texts: list[str]) -> None:
+    """The regex part of split(): separators and tokens, no offsets."""
+    for text in texts:
+        _SPLITTER.split(text)
 
 
 def python_split(texts: list[str]) -> None:
@@ -102,6 +108,7 @@ def main() -> int:
 
     baseline = best_of(args.repeat, lambda: re_number_pass(texts))
     timings = {
+        "split, Python re, regex alone": best_of(args.repeat, lambda: python_regex_alone(texts)),
         "split, Python re": best_of(args.repeat, lambda: python_split(texts)),
         "split, RE2 findall": best_of(args.repeat, lambda: re2_split(texts)),
         "split, RE2 finditer": best_of(args.repeat, lambda: re2_finditer(texts)),

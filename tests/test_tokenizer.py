@@ -78,11 +78,11 @@ def test_offsets_on_news():
 
 def test_split_examples():
     tokens, starts, ends, separators = split("U.S. troops—6,000 5bn\xa0Gen.  \n\nok")
-    assert tokens == ("U.S.", "troops", "—", "6,000", "5", "bn", "Gen", ".", "ok")
+    assert tokens == ["U.S.", "troops", "—", "6,000", "5", "bn", "Gen", ".", "ok"]
     assert (starts[3], ends[3]) == (12, 17)
     assert separators[5] == "" and separators[6] == "\xa0" and separators[8] == "  \n\n"
-    assert split("") == ((), [], [], ())
-    assert split(" \t\n ")[0] == ()
+    assert split("") == ([], [], [], [])
+    assert split(" \t\n ")[0] == []
 
 
 # ---- shapes ------------------------------------------------------------------------------------

@@ -24,9 +24,8 @@ It is not used by the matcher yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
-from operator import add, sub
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,7 +72,7 @@ def _python_escape(code: int) -> str:
 
 _LETTER_NUMBER = r"\pL\pN"
 # tokens._WORD_BODY, (?:[\pL\pN]|['’‐\-][\pL\pN])*, written as the same language with single-character
-# loops, which Python's re runs faster (about 1.4x on the corpus)
+# loops, which Python's re runs faster
 _WORD_BODY = r"[\pL\pN]*(?:['’‐\-][\pL\pN]+)*"
 _SPACES = "".join(f"\\x{{{ord(c):x}}}" for c in SPACE_CHARS)  # in RE2 syntax
 
@@ -88,25 +87,22 @@ TOKEN_REGEX = "|".join((
 #: One match per token (RE2 syntax): the separator before it (group 1) and the token (group 2).
 SPLIT_REGEX = f"([{_SPACES}]*)({TOKEN_REGEX})"
 
-# Python's re: measured faster than RE2 for this pass (benchmarks/tokenizer.py), as the
-# pass is one findall and RE2's Python binding builds its results in Python
-_SPLITTER = re.compile(re2_to_python(SPLIT_REGEX), re.ASCII)
+# Python's re, not RE2: measured 15-22x faster for this pass (benchmarks/tokenizer.py), as
+# RE2's Python binding builds each match in Python.  re.split with the token as its group
+# gives separators and tokens alternating in one flat list, and one running sum of the part
+# lengths gives every offset.
+_SPLITTER = re.compile(f"({re2_to_python(TOKEN_REGEX)})", re.ASCII)
 
 
-def split(text: str) -> tuple[Sequence[str], list[int], list[int], Sequence[str]]:
+def split(text: str) -> tuple[list[str], list[int], list[int], list[str]]:
     """The tokens of ``text``, their start and end offsets, and the separator before each.
 
     >>> split("U.S. troops—6,000")[:3]
-    (('U.S.', 'troops', '—', '6,000'), [0, 5, 11, 12], [4, 11, 12, 17])
+    (['U.S.', 'troops', '—', '6,000'], [0, 5, 11, 12], [4, 11, 12, 17])
     """
-    pairs = _SPLITTER.findall(text)
-    if not pairs:
-        return (), [], [], ()
-    separators, tokens = zip(*pairs, strict=True)
-    lengths = list(map(len, tokens))
-    ends = list(accumulate(map(add, map(len, separators), lengths)))
-    starts = list(map(sub, ends, lengths))
-    return tokens, starts, ends, separators
+    parts = _SPLITTER.split(text)  # separator, token, separator, token, ..., the text after the last token
+    offsets = list(accumulate(map(len, parts)))
+    return parts[1::2], offsets[0:-1:2], offsets[1::2], parts[0:-1:2]
 
 
 def _separation(separator: str) -> int:
@@ -189,7 +185,9 @@ class MultiTokenEntry:
     separations: bytes
 
 
-CODE_BASE = 0x100  # code points below are kept for step 2 and 3 (mask tokens, markers)
+# Code points below CODE_BASE are kept for the later steps: U+0000..U+00FF for markers,
+# U+0100..U+1FFF for mask tokens (one per mask set; patterns.MAX_MASKS is 6,399).
+CODE_BASE = 0x2000
 _SURROGATES = range(0xD800, 0xE000)
 
 
@@ -198,7 +196,7 @@ class TokenizedText:
     """One document as tokens: parallel lists (no object per token) and the class string."""
 
     text: str
-    tokens: Sequence[str]
+    tokens: list[str]
     starts: list[int]
     ends: list[int]
     codes: str  # one code point per token: TokenClassifier.class_of(code) says what it stands for
@@ -214,8 +212,6 @@ class TokenClassifier:
     """
 
     def __init__(self, lexicons: Sequence[Lexicon] = (), max_types: int = 200_000) -> None:
-        if len(lexicons) > 4096:
-            raise ValueError("at most 4096 lexicons")
         self.lexicons: tuple[Lexicon, ...] = tuple(lexicons)
         self.max_types = max_types
         # lookup key -> lexicon bits, for case-sensitive and case-insensitive lexicons
@@ -226,7 +222,7 @@ class TokenClassifier:
             self._index(index, lexicon)
         self._combinations: dict[TokenClass, str] = {}
         self._classes: list[TokenClass] = []
-        self._type_codes: dict[str, str] = {}
+        self._type_codes = _TypeCodes(self._new_code)
 
     # ---- building -----------------------------------------------------------------------
     def _index(self, index: int, lexicon: Lexicon) -> None:
@@ -265,9 +261,10 @@ class TokenClassifier:
 
     def code(self, token: str) -> str:
         """The class-string code point of ``token`` (cached per type)."""
-        found = self._type_codes.get(token)
-        if found is not None:
-            return found
+        return self._type_codes[token]
+
+    def _new_code(self, token: str) -> str:
+        """Classify a type not in the cache, emptying the cache first when it is full."""
         if len(self._type_codes) >= self.max_types:
             self._type_codes.clear()
         kind = self.classify(token)
@@ -301,28 +298,40 @@ class TokenClassifier:
 
     def class_string(self, tokens: Iterable[str]) -> str:
         """One code point per token."""
-        cached = self._type_codes.get
-        return "".join([cached(token) or self.code(token) for token in tokens])
+        return "".join(map(self._type_codes.__getitem__, tokens))
 
     def document(self, text: str) -> TokenizedText:
         """Tokenize ``text`` and build its class string."""
         tokens, starts, ends, separators = split(text)
-        gaps = bytearray(map(_separation_cached, separators))
+        gaps = bytes(map(_SEPARATIONS.__getitem__, separators))
         if gaps:
-            gaps[0] = BREAK
-        return TokenizedText(text, tokens, starts, ends, self.class_string(tokens), bytes(gaps))
+            gaps = _START_OF_TEXT + gaps[1:]
+        return TokenizedText(text, tokens, starts, ends, "".join(map(self._type_codes.__getitem__, tokens)), gaps)
 
 
-_SEPARATIONS: dict[str, int] = {}
+class _TypeCodes(dict[str, str]):
+    """The per-type cache: a lookup of a type not in it classifies the type (dict.__missing__)."""
+
+    def __init__(self, classify: Callable[[str], str]) -> None:
+        super().__init__()
+        self._classify = classify
+
+    def __missing__(self, token: str) -> str:
+        return self._classify(token)
 
 
-def _separation_cached(separator: str) -> int:
-    found = _SEPARATIONS.get(separator)
-    if found is None:
+class _Separations(dict[str, int]):
+    """Separator -> GLUED, SPACED or BREAK, cached (bounded: separators are few)."""
+
+    def __missing__(self, separator: str) -> int:
         found = _separation(separator)
-        if len(_SEPARATIONS) < 10_000:
-            _SEPARATIONS[separator] = found
-    return found
+        if len(self) < 10_000:
+            self[separator] = found
+        return found
+
+
+_SEPARATIONS = _Separations()
+_START_OF_TEXT = bytes([BREAK])
 
 
 # ---- an engine's lexicons --------------------------------------------------------------------
