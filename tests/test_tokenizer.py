@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,27 @@ def test_lexicon_bits_on_news(engine_lexicon_regexes):
     classifier, regexes = engine_lexicon_regexes
     check_lexicons(classifier, regexes, NEWS)
     assert len(regexes) > 20  # every pack's lexicons were found
+
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ag_news_test.jsonl"
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="the news corpus is not beside the repository")
+def test_every_type_of_the_corpus_agrees(engine_lexicon_regexes):
+    """Boundaries, shapes and lexicon bits of every token type of the news corpus."""
+    classifier, regexes = engine_lexicon_regexes
+    types: set[str] = set()
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        tokens, starts, ends, _separators = split(text)
+        assert list(zip(tokens, starts, ends, strict=True)) == _with_gap_spaces_as_separators(text)
+        types.update(tokens)
+    for token in types:
+        found = classifier.classify(token)
+        for name, regex in CLASS_REGEXES.items():
+            assert bool(found.shape & SHAPE_BIT[name]) == (regex.fullmatch(token) is not None), (token, name)
+        for index, (lexicon, regex) in enumerate(regexes):
+            assert bool(found.lexicons & 1 << index) == (regex.fullmatch(token) is not None), (token, lexicon.name)
 
 
 def test_every_single_token_entry_is_found(engine_lexicon_regexes):
