@@ -14,6 +14,8 @@ cannot represent makes the cache refuse to store, and the tests say so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import attrs
 
 
@@ -116,6 +118,21 @@ class Capture:
 
 
 Pattern = Literal | Regex | TokenClass | LexiconRef | RuleRef | Sequence | Glued | Alternation | Repeat | Capture
+
+
+def pattern_nodes(pattern: Pattern | None) -> Iterator[Pattern]:
+    """Every node of a pattern, the pattern itself included (depth first, iteratively: patterns
+    may nest deeper than Python's recursion limit allows)."""
+    stack: list[Pattern] = [pattern] if pattern is not None else []
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (Sequence, Glued)):
+            stack.extend(node.items)
+        elif isinstance(node, Alternation):
+            stack.extend(node.options)
+        elif isinstance(node, (Repeat, Capture)):
+            stack.append(node.item)
 
 
 # ---- expressions ------------------------------------------------------------

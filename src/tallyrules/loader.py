@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -152,17 +153,9 @@ class Loader:
                 hint = "files: " + ", ".join(str(u.source.path) for u in owners)
             self.errors.append(error_at(f"cannot extend lexicon {shown}: it {problem}", extension.at, hint=hint))
             return
-        if extension.entries is not None:
-            added = list(extension.entries)
-        else:
-            path = self._inside_root(unit, extension.path or "", extension.at)
-            if path is None:
-                return
-            try:
-                added = read_word_list(path)
-            except (OSError, UnicodeDecodeError) as error:
-                self.errors.append(error_at(f"cannot read lexicon file {extension.path!r}: {error}", extension.at))
-                return
+        added = self._entries(unit, extension.entries, extension.path, extension.at)
+        if added is None:
+            return
         owner = owners[0]
         lexicon = owner.lexicons[extension.name]
         present = [(entry, lexicon.lookup(entry)) for entry in lexicon.entries]
@@ -182,19 +175,24 @@ class Loader:
             if definition.name in unit.lexicons:
                 self.errors.append(error_at(f"duplicate lexicon name {definition.name!r}", definition.at))
                 continue
-            if definition.entries is not None:
-                entries = list(definition.entries)
-            else:
-                path = self._inside_root(unit, definition.path or "", definition.at)
-                if path is None:
-                    continue
-                try:
-                    entries = read_word_list(path)
-                except (OSError, UnicodeDecodeError) as error:
-                    self.errors.append(error_at(f"cannot read lexicon file {definition.path!r}: {error}",
-                                                definition.at))
-                    continue
-            unit.lexicons[definition.name] = build_lexicon(definition.name, definition.cased, entries)
+            entries = self._entries(unit, definition.entries, definition.path, definition.at)
+            if entries is not None:
+                unit.lexicons[definition.name] = build_lexicon(definition.name, definition.cased, entries)
+
+    def _entries(self, unit: Unit, written: Iterable[Any] | None, path: str | None,
+                 at: ast.Location) -> list[Any] | None:
+        """The entries of a lexicon or an extension: written inline, or read from a file inside the
+        pack root; None (with the error recorded) when the file cannot be read."""
+        if written is not None:
+            return list(written)
+        target = self._inside_root(unit, path or "", at)
+        if target is None:
+            return None
+        try:
+            return read_word_list(target)
+        except (OSError, UnicodeDecodeError) as error:
+            self.errors.append(error_at(f"cannot read lexicon file {path!r}: {error}", at))
+            return None
 
     @staticmethod
     def _add_source_lines(errors: list[RuleError], text: str) -> None:

@@ -589,17 +589,9 @@ def large_pattern_hint(pattern: ast.Pattern | None) -> str:
     """What to do about a pattern that compiles too large: a large lexicon is the usual cause, else
     fragments copied into it."""
     lexicons: dict[str, None] = {}
-    stack: list[object] = [pattern]
-    while stack:
-        node = stack.pop()
+    for node in ast.pattern_nodes(pattern):
         if isinstance(node, ast.LexiconRef):
             lexicons.setdefault(("!" if node.negated else "") + f"<{node.name}>")
-        elif isinstance(node, (ast.Sequence, ast.Glued)):
-            stack.extend(node.items)
-        elif isinstance(node, ast.Alternation):
-            stack.extend(node.options)
-        elif isinstance(node, (ast.Capture, ast.Repeat)):
-            stack.append(node.item)
     fragments = ("refer to a kind (@kind) instead of a fragment by name: a kind is matched once and stands as "
                  "one unit, a fragment is copied into every pattern that names it")
     if not lexicons:

@@ -14,7 +14,6 @@ set* with its own mask character.  Reference cycles are found here too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import attrs
 
@@ -113,20 +112,12 @@ class Resolution:
 
     def _references(self, unit: Unit, rule: ast.RuleDef) -> list[tuple[str, ast.Location, list[int]]]:
         found: list[tuple[str, ast.Location, list[int]]] = []
-        stack: list[Any] = [rule.pattern] if rule.pattern is not None else []
-        while stack:
-            node = stack.pop()
+        for node in ast.pattern_nodes(rule.pattern):
             if isinstance(node, ast.RuleRef):
                 try:
                     found.append((node.name, node.at, self.targets(unit, node.name, node.at)))
                 except RuleError as error:
                     self.errors.append(error)
-            elif isinstance(node, (ast.Sequence, ast.Glued)):
-                stack.extend(node.items)
-            elif isinstance(node, ast.Alternation):
-                stack.extend(node.options)
-            elif isinstance(node, (ast.Repeat, ast.Capture)):
-                stack.append(node.item)
         return found
 
     def _check_cycles(self) -> None:
