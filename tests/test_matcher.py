@@ -109,6 +109,33 @@ def test_where_with_null_is_false(engine_of):
     assert found(engine, "1 x 2") == [("r", "1 x")]
 
 
+def test_where_reads_a_capture_named_twice_as_the_first_group_that_took_part(engine_of):
+    engine = engine_of('rule r { match (x:"a" | x:"b") n:NUM where x.text == "b" yield { x: text(x) } }')
+    assert [e["x"] for e in engine.extract("a 1 b 2")] == ["b"]
+
+
+def test_where_builds_only_the_captures_it_reads():
+    """A candidate the clause drops never builds the nested results it did not look at
+    (here one whose field would fail): the clause is evaluated on the captures it names."""
+    from tallyrules import hookimpl
+
+    class Plugin:
+        __name__ = "counting"
+        built: list[str] = []
+
+        @staticmethod
+        @hookimpl
+        def tallyrules_functions():
+            return {"note": lambda value: Plugin.built.append(value.text) or value.text}
+
+    engine = Engine.from_text(
+        'fragment tagged { match t:CAP yield { tag: note(t) } }\n'
+        'rule r { match who:@tagged n:NUM where number(n) > 5 yield { who: who.tag } }',
+        plugins=[Plugin()], use_installed=False)
+    assert [e["who"] for e in engine.extract("Ann 3 Bob 9")] == ["Bob"]
+    assert Plugin.built == ["Bob"]  # Ann's candidate was dropped without building its reference
+
+
 # ---- references ------------------------------------------------------------------
 
 

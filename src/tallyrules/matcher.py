@@ -340,7 +340,9 @@ class _Document:
 
     # ---- results ----------------------------------------------------------
     def _holds(self, rule: CompiledRule, entry: Entry) -> bool:
-        env = self.environment(entry.rule, self._groups(entry), entry.shadow)
+        # only the captures the clause reads are built: most candidates that a `where` tests lose,
+        # and building the nested results of their references was most of the test's cost
+        env = _CaptureReader(self, rule, self._groups(entry), entry.shadow)
         try:
             value = rule.where(env) if rule.where is not None else True
         except FunctionFailed as error:
@@ -372,25 +374,37 @@ class _Document:
         return spans
 
     def environment(self, rule: CompiledRule, spans: ByteSpans, shadow: EncodedText) -> dict[str, Any]:
-        """Capture name -> span or nested extraction, for one match of ``rule`` in ``shadow``."""
+        """Capture name -> span or nested extraction, for one match of ``rule`` in ``shadow``;
+        ``__parts__`` lists the nested extractions in group order."""
         env: dict[str, Any] = {}
         parts: list[Extraction] = []
-        char_offset = shadow.char_offset
         for index, group in rule.groups:
-            byte_start, byte_end = spans[index]
-            if byte_start < 0:
+            value = self.group_value(rule, group, spans[index], shadow)
+            if value is None:
                 continue
-            start, end = char_offset(byte_start), char_offset(byte_end)
-            value: Any = None
-            reference = rule.references.get(group.name)
-            if reference is not None:
-                value = self._referenced(reference, start, end, byte_start, byte_end, shadow)
-                if value is not None:
-                    parts.append(value)
+            if isinstance(value, Extraction):
+                parts.append(value)
             if group.capture is not None and group.capture not in env:
-                env[group.capture] = value if value is not None else Span(start, end, self.text[start:end])
+                env[group.capture] = value
         env["__parts__"] = parts
         return env
+
+    def group_value(self, rule: CompiledRule, group: Any, byte_span: tuple[int, int],
+                    shadow: EncodedText) -> Span | Extraction | None:
+        """What one group of a match holds: the nested extraction of a reference, else its span;
+        None when the group did not take part in the match."""
+        byte_start, byte_end = byte_span
+        if byte_start < 0:
+            return None
+        start, end = shadow.char_offset(byte_start), shadow.char_offset(byte_end)
+        reference = rule.references.get(group.name)
+        if reference is not None:
+            value = self._referenced(reference, start, end, byte_start, byte_end, shadow)
+            if value is not None:
+                return value
+            if group.capture is None:
+                return None
+        return Span(start, end, self.text[start:end])
 
     def _referenced(self, reference: Any, start: int, end: int, byte_start: int, byte_end: int,
                     shadow: EncodedText) -> Extraction | None:
@@ -420,3 +434,31 @@ class _Document:
             except FunctionFailed as error:
                 raise RuleFailed(f"{rule.name} ({rule.file}:{rule.line}): {error}") from error
         return Extraction(rule.kind, rule.name, start, end, self.text[start:end], fields, tuple(env["__parts__"]))
+
+
+class _CaptureReader(dict):  # type: ignore[type-arg]
+    """The captures of one match as a ``where`` clause reads them: each built on first read.
+
+    Expressions read captures through ``get`` (see :mod:`tallyrules.expressions`), so a capture
+    the clause never names, or a nested result it never looks into, is never built.  A capture
+    named by several groups holds the first that took part, as in :meth:`_Document.environment`.
+    """
+
+    __slots__ = ("_document", "_rule", "_spans", "_shadow")
+
+    def __init__(self, document: _Document, rule: CompiledRule, spans: ByteSpans, shadow: EncodedText) -> None:
+        super().__init__()
+        self._document, self._rule, self._spans, self._shadow = document, rule, spans, shadow
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in self:
+            return self[name]
+        value = default
+        for index, group in self._rule.groups:
+            if group.capture == name:
+                found = self._document.group_value(self._rule, group, self._spans[index], self._shadow)
+                if found is not None:
+                    value = found
+                    break
+        self[name] = value
+        return value
