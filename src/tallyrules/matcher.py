@@ -300,8 +300,12 @@ class _Document:
     def spans(self, mask: int) -> dict[tuple[int, int], Entry]:
         """The spans of a mask set: its rules' matches, overlaps resolved by the policy."""
         if mask not in self.set_spans:
+            orders = self.matcher.compiled.mask_sets[mask]
+            if len(orders) == 1:  # one rule's matches never overlap: nothing to resolve
+                self.set_spans[mask] = {(e.start, e.end): e for e in self.matches(self.matcher.by_order[orders[0]])}
+                return self.set_spans[mask]
             entries: list[Entry] = []
-            for order in self.matcher.compiled.mask_sets[mask]:
+            for order in orders:
                 entries.extend(self.matches(self.matcher.by_order[order]))
             self.set_spans[mask] = {(e.start, e.end): e for e in _non_overlapping(entries, len(self.text))}
         return self.set_spans[mask]
