@@ -336,6 +336,65 @@ def test_input_format_option_overrides_detection(tmp_path: Path, monkeypatch: py
     assert list(read_inputs([str(tmp_path / "doc.jsonl")], input_format="text"))[0].text == "{not json, just a text}"
 
 
+# ---- a size limit per document, as the user chooses -------------------------------------------
+
+
+def _line(doc_id: str, text: str) -> bytes:
+    return json.dumps({"id": doc_id, "text": text}).encode() + b"\n"
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n"])
+def test_a_line_over_max_bytes_is_an_error_record_in_its_place(tmp_path: Path, ending: bytes) -> None:
+    exact = _line("exact", "7 tanks" + " " * 60)
+    limit = len(exact) - 1  # the line without its end
+    lines = [_line("a", "5 tanks"), _line("long", "x" * 5000), exact, _line("b", "6 tanks")]
+    (tmp_path / "in.jsonl").write_bytes(b"".join(line.replace(b"\n", ending) for line in lines))
+    items = list(read_inputs([str(tmp_path / "in.jsonl")], max_bytes=limit))
+    assert [item.id for item in items] == ["a", f"{tmp_path / 'in.jsonl'}:2", "exact", "b"]
+    assert isinstance(items[2], InputDocument) and items[2].text.startswith("7 tanks")
+    problem = items[1]
+    assert "over the limit of" in problem.error and "--max-bytes" in problem.error
+    assert f"is {len(lines[1]) - 1:,} bytes" in problem.error  # the line without its end
+
+
+def test_a_line_over_max_bytes_is_never_held_in_memory() -> None:
+    import tracemalloc
+
+    huge = io.BufferedReader(io.BytesIO(_line("huge", "y" * (20 << 20)) + _line("after", "3 tanks")))
+    tracemalloc.start()
+    try:
+        items = list(read_jsonl_from(huge, max_bytes=1 << 16))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [type(item).__name__ for item in items] == ["InputProblem", "InputDocument"]
+    assert peak < 4 << 20  # read past in pieces: a few MB at most, not the 20 MB line
+
+
+def read_jsonl_from(stream: io.BufferedReader, max_bytes: int) -> list[Any]:
+    from tallyrules.inputs import read_jsonl
+
+    return list(read_jsonl(stream, "mem.jsonl", "id", "text", max_bytes))
+
+
+def test_a_text_file_over_max_bytes_is_an_error_record(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_text("8 tanks. " * 200)
+    (tmp_path / "small.txt").write_text("9 tanks.")
+    big, small = read_inputs([str(tmp_path / "big.txt"), str(tmp_path / "small.txt")], max_bytes=100)
+    assert "1,800 bytes, over the limit of 100" in big.error
+    assert small == InputDocument(str(tmp_path / "small.txt"), "9 tanks.")
+
+
+def test_max_bytes_on_the_command_line(tmp_path: Path, rules: Path) -> None:
+    (tmp_path / "in.jsonl").write_bytes(_line("a", "5 tanks") + _line("long", "z" * 500) + _line("b", "6 tanks"))
+    done = cli("extract", "--no-packs", "--rules", str(rules), "--max-bytes", "200", str(tmp_path / "in.jsonl"))
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [bool(r.get("error")) for r in records] == [False, True, False]
+    assert records[0]["extractions"][0]["value"] == 5 and done.returncode == 1
+    refused = cli("extract", "--no-packs", "--rules", str(rules), "--max-bytes", "0", str(tmp_path / "in.jsonl"))
+    assert refused.returncode == 2 and b"--max-bytes: must be at least 1" in refused.stderr
+
+
 # ---- masks and fillers are never visible to a user's pattern ------------------------------------
 
 def test_a_token_after_a_reference_cannot_take_part_of_its_span() -> None:

@@ -49,8 +49,8 @@ def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_extract(args: argparse.Namespace) -> int:
     engine = Engine(**_engine_options(args))
     progress = RunProgress(sys.stderr, quiet=args.quiet, total=args.limit)
-    items = progress.track(first(read_inputs(args.files, args.id_field, args.text_field, args.input_format),
-                                 args.limit))
+    items = progress.track(first(read_inputs(args.files, args.id_field, args.text_field, args.input_format,
+                                             args.max_bytes), args.limit))
     results: Iterator[DocumentResult]
     if args.dask:
         from .dask import extract_with_dask
@@ -234,6 +234,16 @@ def _add_claims_command(commands: Any) -> None:
     claims.set_defaults(run=cmd_claims)
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tallyrules", description="Sourced numeric claims from news text.")
     parser.add_argument("--version", action="version", version=f"tallyrules {__version__}")
@@ -249,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--id-field", default="id")
     extract.add_argument("--text-field", default="text")
     extract.add_argument("--output", "-o", metavar="FILE")
+    extract.add_argument("--max-bytes", type=_positive, metavar="N",
+                         help="report a document (a JSON line, a file) over N bytes as an error record instead of "
+                              "reading it; without it, long documents are read whole and matched in pieces")
     extract.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (order is kept)")
     extract.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster ('local' starts one)")
     _add_engine_arguments(extract)

@@ -56,11 +56,38 @@ def _decode(raw: bytes, where: str) -> str | InputProblem:
         return InputProblem(where, f"InputError: {where} is not UTF-8 ({error.reason} at byte {error.start})")
 
 
-def _lines(stream: BinaryIO) -> Iterator[bytes]:
-    """The lines of ``stream``, ended by LF, CRLF or a lone CR (old Mac files), without their ends."""
-    for raw in stream:
+class TooLong(int):
+    """A line left unread because it is longer than the limit: its size in bytes."""
+
+
+_SKIP_CHUNK = 1 << 20  # what is read at a time of a line being skipped
+
+
+def _lines(stream: BinaryIO, max_bytes: int | None = None) -> Iterator[bytes | TooLong]:
+    """The lines of ``stream``, ended by LF, CRLF or a lone CR (old Mac files), without their ends.
+
+    With ``max_bytes``, a longer line is never held in memory: it is read past in pieces and
+    given as its size (:class:`TooLong`), so that it can be reported in its place.
+    """
+    while True:
+        raw = stream.readline() if max_bytes is None else stream.readline(max_bytes + 2)
+        if not raw:
+            return
+        if max_bytes is not None and not raw.endswith(b"\n") and len(raw) == max_bytes + 2:
+            size = len(raw)
+            while not raw.endswith(b"\n"):
+                raw = stream.readline(_SKIP_CHUNK)
+                if not raw:
+                    break
+                size += len(raw)
+            ending = 2 if raw.endswith(b"\r\n") else 1 if raw.endswith(b"\n") else 0
+            yield TooLong(size - ending)  # the size of the line without its end, as for any other
+            continue
         raw = raw[:-1] if raw.endswith(b"\n") else raw
         raw = raw[:-1] if raw.endswith(b"\r") else raw
+        if max_bytes is not None and len(raw) > max_bytes:
+            yield TooLong(len(raw))
+            continue
         if b"\r" in raw:  # JSON has no raw CR inside a string: a CR here ends a line
             yield from raw.split(b"\r")
         else:
@@ -111,10 +138,20 @@ def _sniff(stream: BinaryIO) -> tuple[bool, BinaryIO]:
     return looks_json, io.BufferedReader(_Prefixed(head, stream))
 
 
-def read_jsonl(stream: BinaryIO, name: str, id_field: str, text_field: str) -> Iterator[Item]:
-    """One document per line; blank lines are skipped; bad lines become problems."""
-    for number, raw in enumerate(_lines(stream), start=1):
+def _too_long(where: str, size: int, max_bytes: int) -> InputProblem:
+    return InputProblem(where, f"InputError: {where} is {size:,} bytes, over the limit of {max_bytes:,} "
+                               "(--max-bytes); it was not read")
+
+
+def read_jsonl(stream: BinaryIO, name: str, id_field: str, text_field: str,
+               max_bytes: int | None = None) -> Iterator[Item]:
+    """One document per line; blank lines are skipped; bad lines, and lines over ``max_bytes``
+    bytes, become problems."""
+    for number, raw in enumerate(_lines(stream, max_bytes), start=1):
         where = f"{name}:{number}"
+        if isinstance(raw, TooLong):
+            yield _too_long(where, raw, max_bytes or 0)
+            continue
         if not raw.strip():
             continue
         decoded = _decode(raw, where)
@@ -141,12 +178,16 @@ def read_jsonl(stream: BinaryIO, name: str, id_field: str, text_field: str) -> I
 
 
 def read_inputs(paths: list[str], id_field: str = "id", text_field: str = "text",
-                input_format: str = "auto") -> Iterator[Item]:
+                input_format: str = "auto", max_bytes: int | None = None) -> Iterator[Item]:
     """Documents from each path in order; ``-`` is standard input.
 
     ``input_format`` ``jsonl`` reads JSON lines, ``text`` one document a file, and ``auto``
     decides: a file by its name (``.jsonl``, ``.ndjson``), standard input by its first
     character that is not blank (``{``: JSON lines).
+
+    ``max_bytes``: a document (a JSON line, a text file) longer than this many bytes is not
+    read but reported as a problem in its place, so memory stays bounded by the limit.
+    Without it every document is read whole (the matcher works through a long one in pieces).
     """
     for path in paths or ["-"]:
         name = "<stdin>" if path == "-" else path
@@ -161,9 +202,16 @@ def read_inputs(paths: list[str], id_field: str = "id", text_field: str = "text"
                 if input_format == "jsonl" or (input_format == "auto" and looks_json):
                     if path != "-" and stream.peek(2)[:2] in UTF16_BOMS:  # type: ignore[attr-defined]
                         _, stream = _sniff(stream)
-                    yield from read_jsonl(stream, name, id_field, text_field)
+                    yield from read_jsonl(stream, name, id_field, text_field, max_bytes)
                 else:
-                    decoded = _decode(stream.read(), name)
+                    raw = stream.read() if max_bytes is None else stream.read(max_bytes + 1)
+                    if max_bytes is not None and len(raw) > max_bytes:
+                        size = len(raw)
+                        while chunk := stream.read(_SKIP_CHUNK):
+                            size += len(chunk)
+                        yield _too_long(name, size, max_bytes)
+                        continue
+                    decoded = _decode(raw, name)
                     yield decoded if isinstance(decoded, InputProblem) else InputDocument(name, decoded)
         except OSError as error:
             yield InputProblem(name, f"InputError: cannot read {path}: {error.strerror or error}")
