@@ -22,7 +22,7 @@ from .expressions import Evaluator, ExpressionCompiler
 from .functions import BUILTIN_FUNCTIONS, Function
 from .loader import Loader, RuleSource, Unit
 from .patterns import EmitContext, Group, PatternEmitter, large_pattern_hint, mask_token
-from .prefilter import PrefilterAnalysis
+from .prefilter import Anchor, PrefilterAnalysis
 from .regex import RegexError, RuleRegex
 from .resolution import Reference, Resolution
 from .results import ENGINE_FIELDS, SPAN_FIELDS
@@ -52,9 +52,9 @@ class CompiledRule:
     groups: tuple[tuple[int, Group], ...] = attrs.field(eq=False, repr=False)  # (regex group index, group)
     references: Mapping[str, Reference] = attrs.field(eq=False, repr=False)  # group name -> what it refers to
     masks: tuple[int, ...] = attrs.field(eq=False, repr=False)  # mask sets in the regex (its shadow needs them)
-    # clauses: every match contains a span of a mask set of each clause, and a word of each anchor clause
+    # clauses: every match contains a span of a mask set of each clause, and an anchor of each anchor clause
     required_masks: tuple[frozenset[int], ...] = attrs.field(eq=False, repr=False)
-    anchors: tuple[frozenset[str], ...] = attrs.field(eq=False, repr=False)
+    anchors: tuple[frozenset[Anchor], ...] = attrs.field(eq=False, repr=False)
     fields: tuple[tuple[str, Evaluator], ...] = attrs.field(eq=False, repr=False)
     defaults: tuple[str, ...] = attrs.field(eq=False, repr=False)
     where: Evaluator | None = attrs.field(eq=False, repr=False)
