@@ -4,18 +4,25 @@ corrupt entry is a miss; a directory others could write to is never used."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tallyrules import Engine, Pack, RuleErrors, compiled_cache, hookimpl, syntax_cache
+from tallyrules import Engine, Pack, RuleErrors, compiled_cache, hookimpl, lexicons, syntax_cache
 from tallyrules.compiler import CompiledRules, _Compilation
+from tallyrules.lexicons import normalize_key
 
 PACK = Path(__file__).parent / "fixtures" / "pack"
 
@@ -313,3 +320,38 @@ def test_old_entries_are_dropped(cache_dir: Path, monkeypatch: pytest.MonkeyPatc
         Engine.from_text(f'rule r {{ match "{word}" }}')
     assert len(entries(cache_dir)) == 2
     assert stat.S_IMODE((cache_dir / compiled_cache.KIND).stat().st_mode) == 0o700 or not hasattr(os, "getuid")
+
+
+# ---- a warm start in a fresh interpreter --------------------------------------------
+
+
+def test_a_warm_default_start_in_a_fresh_interpreter_emits_nothing_and_never_imports_lark(cache_dir: Path) -> None:
+    script = ("import sys, tallyrules; from tallyrules.compiler import _Compilation\n"
+              "emitted = []; original = _Compilation._pattern\n"
+              "_Compilation._pattern = lambda self, unit, rule: emitted.append(1) or original(self, unit, rule)\n"
+              "engine = tallyrules.Engine.default()\n"
+              "print(len(emitted) > 0, 'lark' in sys.modules, len(engine.rules))")
+    env = {**os.environ, "TALLYRULES_CACHE_DIR": str(cache_dir)}
+    runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+                           timeout=300).stdout.split() for _ in range(2)]
+    assert runs[0][:2] == ["True", "True"] and runs[1][:2] == ["False", "False"]
+    assert runs[0][2] == runs[1][2] and len(entries(cache_dir)) == 1
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_compiling_leaves_the_garbage_collector_as_it_was(enabled: bool, cache_dir: Path) -> None:
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        Engine.from_text('rule r { match "a" }')
+        with pytest.raises(RuleErrors):
+            Engine.from_text("rule r { match }")
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30), st.booleans())
+def test_an_ascii_lexicon_key_skips_only_what_changes_nothing(text: str, cased: bool) -> None:
+    slow = " ".join(unicodedata.normalize("NFC", text).translate(lexicons._FOLD).split())
+    assert normalize_key(text, cased) == (slow if cased else slow.lower())

@@ -62,7 +62,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import lark
 
 from . import ast
 from ._version import __version__
@@ -181,7 +180,7 @@ def _parser_fingerprint() -> str | None:
     to the code could then go unnoticed, so nothing is cached.
     """
     package = resources.files("tallyrules")
-    parts = [f"format {FORMAT_VERSION}", f"tallyrules {__version__}", f"lark {lark.__version__}",
+    parts = [f"format {FORMAT_VERSION}", f"tallyrules {__version__}", f"lark {_distribution_version('lark')}",
              f"python {sys.version_info.major}.{sys.version_info.minor}", f"no value {NO_VALUE!r}"]
     try:
         parts += [f"{name} {hashlib.sha256(package.joinpath(name).read_bytes()).hexdigest()}"
@@ -490,7 +489,7 @@ def _write_atomically(file: Path, data: str) -> None:
 # the payload it reads back: anything unexpected there is a miss too.
 
 MAX_DOCUMENTS_PER_KIND = 12
-"""Entries kept of each kind (the most recently written): each edit of a rule file makes a new one."""
+"""Entries kept of each kind (the most recently written or read): each edit of a rule file makes a new one."""
 
 
 def entry_directory(kind: str) -> Path | None:
@@ -559,10 +558,13 @@ def load_document(kind: str, key: str) -> Any:
         directory = entry_directory(kind)
         if directory is None:
             return None
-        document = json.loads(_read_private_file(directory / f"{key}.json"))
+        file = directory / f"{key}.json"
+        document = json.loads(_read_private_file(file))
         if type(document) is not list or len(document) != 4 or document[:3] != [_document_magic(kind),
                                                                                  FORMAT_VERSION, key]:
             return None
+        with contextlib.suppress(OSError):
+            os.utime(file)  # recently used: the last entry that pruning drops
         return document[3]
     except Exception:  # missing, unreadable, foreign, corrupt: a miss
         return None
