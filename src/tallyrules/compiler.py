@@ -12,18 +12,20 @@ and raised together as :class:`RuleErrors`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+import gc
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
-from . import ast
+from . import ast, compiled_cache
+from .compiled_cache import CompiledPattern
 from .errors import RuleError, RuleErrors, RuleWarning, did_you_mean, error_at
 from .expressions import Evaluator, ExpressionCompiler
 from .functions import BUILTIN_FUNCTIONS, Function
 from .loader import Loader, RuleSource, Unit
 from .patterns import EmitContext, Group, PatternEmitter, large_pattern_hint, mask_token
 from .prefilter import Anchor, PrefilterAnalysis
-from .regex import RegexError, RuleRegex
+from .regex import RegexError, RuleRegex, capture_groups
 from .resolution import Reference, Resolution
 from .results import ENGINE_FIELDS, SPAN_FIELDS
 
@@ -112,16 +114,25 @@ class _Compilation:
         return self.loader.report()
 
     def compile_all(self) -> CompiledRules:
-        """Every rule compiled; :class:`RuleErrors` when anything is wrong."""
+        """Every rule compiled; :class:`RuleErrors` when anything is wrong.
+
+        When the files loaded and resolved cleanly, the patterns come from the compiled-rules
+        cache if it holds this exact set of files (:mod:`tallyrules.compiled_cache`); the rest
+        of each rule (its expressions, checks and examples) is compiled either way.
+        """
         resolution = self.resolution
+        cache = compiled_cache.CompiledCache(self.loader.order, resolution) if not self.errors else None
+        cached = cache.load() if cache is not None else None
         compiled = []
         for i, (unit, rule) in enumerate(resolution.rule_list):
-            result = self._compile_rule(i, unit, rule)
+            result = self._compile_rule(i, unit, rule, cached[i] if cached is not None else None)
             if result is not None:
                 compiled.append(result)
         links = self._links()
         if self.errors:
             raise RuleErrors(self.report())
+        if cache is not None and cached is None:
+            cache.store(compiled)
         return CompiledRules(tuple(compiled), links, resolution.kinds,
                              tuple(str(u.source.path) for u in self.loader.order), resolution.mask_sets,
                              self._unused_lexicons())
@@ -223,17 +234,11 @@ class _Compilation:
             self.inline_cache[key] = (code, tuple(masks))
         return self.inline_cache[key]
 
-    def _compile_rule(self, index: int, unit: Unit, rule: ast.RuleDef) -> CompiledRule | None:
-        errors_before = len(self.errors)
+    def _pattern(self, unit: Unit, rule: ast.RuleDef) -> CompiledPattern | None:
+        """Emit the regex of a rule's pattern and find what its matches need; None (with the
+        error recorded) when the pattern is wrong."""
         if rule.pattern is None:
-            self.errors.append(error_at(f"rule {rule.name!r} has no match clause", rule.at,
-                                      hint='add `match ...`, e.g. match NUM "fighters"'))
             return None
-        if index in self.resolution.cyclic:
-            return None
-        kind = rule.kind or rule.name
-        if rule.role == "veto" and not (rule.layer or self.resolution.kind_layers.get(kind) or rule.kind):
-            self.errors.append(error_at("a veto needs a kind or a layer to act in", rule.at))
         search_context = EmitContext(with_groups=True)
         masks: dict[int, None] = {}
         try:
@@ -246,10 +251,42 @@ class _Compilation:
                 f"rule {rule.name!r} is {len(search_code) // 1000} KB of regex once its fragments are inlined",
                 rule.at, hint=large_pattern_hint(rule.pattern)))
             return None
-        search = self._regex(search_code, rule)
-        captures = {g.capture for g in search_context.groups if g.capture}
+        references = tuple(
+            (group.name, self.resolution.reference(unit, group.reference, rule.at))
+            for group in search_context.groups if group.reference is not None
+        )
+        return CompiledPattern(
+            source=search_code,
+            regex_groups=tuple(capture_groups(search_code)),
+            groups=tuple(search_context.groups),
+            masks=tuple(masks),
+            required_masks=self.prefilter.required_masks(unit, rule.pattern),
+            anchors=self.prefilter.anchors(unit, rule.pattern),
+            references=references,
+        )
+
+    def _compile_rule(self, index: int, unit: Unit, rule: ast.RuleDef,
+                      cached: CompiledPattern | None = None) -> CompiledRule | None:
+        """The rule at ``index`` compiled, its pattern taken from ``cached`` when given; None (with
+        the errors recorded) when anything about it is wrong."""
+        errors_before = len(self.errors)
+        if rule.pattern is None:
+            self.errors.append(error_at(f"rule {rule.name!r} has no match clause", rule.at,
+                                      hint='add `match ...`, e.g. match NUM "fighters"'))
+            return None
+        if index in self.resolution.cyclic:
+            return None
+        kind = rule.kind or rule.name
+        if rule.role == "veto" and not (rule.layer or self.resolution.kind_layers.get(kind) or rule.kind):
+            self.errors.append(error_at("a veto needs a kind or a layer to act in", rule.at))
+        pattern = cached if cached is not None else self._pattern(unit, rule)
+        if pattern is None:
+            return None
+        search = self._regex(pattern.source, list(pattern.regex_groups), rule)
+        groups = list(pattern.groups)
+        captures = {g.capture for g in groups if g.capture}
         expressions = ExpressionCompiler(captures, self.resolution.lexicon_in(unit), self.functions,
-                                         self._capture_fields(unit, rule, search_context.groups))
+                                         self._capture_fields(unit, rule, groups))
         fields: list[tuple[str, Evaluator]] = []
         schema = self.resolution.fields_of(kind)
         self._check_examples(unit, rule, index, kind)
@@ -273,10 +310,6 @@ class _Compilation:
                 self.errors.append(error)
         if len(self.errors) > errors_before or search is None:
             return None
-        references = {
-            group.name: self.resolution.reference(unit, group.reference, rule.at)
-            for group in search_context.groups if group.reference is not None
-        }
         return CompiledRule(
             name=f"{unit.module}.{rule.name}",
             short_name=rule.name,
@@ -288,13 +321,13 @@ class _Compilation:
             doc=rule.doc,
             file=str(unit.source.path),
             line=rule.at.line,
-            pattern_source=search_code,
+            pattern_source=pattern.source,
             search=search,
-            groups=tuple((search.group_index[g.name], g) for g in search_context.groups),
-            references=references,
-            masks=tuple(masks),
-            required_masks=self.prefilter.required_masks(unit, rule.pattern),
-            anchors=self.prefilter.anchors(unit, rule.pattern),
+            groups=tuple((search.group_index[g.name], g) for g in groups),
+            references=dict(pattern.references),
+            masks=pattern.masks,
+            required_masks=pattern.required_masks,
+            anchors=pattern.anchors,
             fields=tuple(fields),
             defaults=tuple(schema) if schema else (),
             where=where,
@@ -302,8 +335,8 @@ class _Compilation:
             rejects=rule.rejects,
         )
 
-    def _regex(self, code: str, rule: ast.RuleDef) -> RuleRegex | None:
-        regex = RuleRegex(code)
+    def _regex(self, code: str, groups: list[str | None], rule: ast.RuleDef) -> RuleRegex | None:
+        regex = RuleRegex(code, groups=groups)
         if self.compile_regexes:
             try:
                 regex.compile()
@@ -328,10 +361,29 @@ def compile_rules(sources: Iterable[RuleSource], functions: Mapping[str, Functio
     With ``compile_regexes=False`` each rule's RE2 regex is compiled when first used
     instead (its syntax is checked either way; only RE2's size limits wait).
     """
-    compilation = _Compilation(sources, functions or {}, compile_regexes)
-    if not compilation.loaded_cleanly:
-        # keep going to find the errors of the files that did parse
-        with contextlib.suppress(RuleErrors):
-            compilation.compile_all()
-        raise RuleErrors(compilation.report())
-    return compilation.compile_all()
+    with _cyclic_gc_paused():
+        compilation = _Compilation(sources, functions or {}, compile_regexes)
+        if not compilation.loaded_cleanly:
+            # keep going to find the errors of the files that did parse
+            with contextlib.suppress(RuleErrors):
+                compilation.compile_all()
+            raise RuleErrors(compilation.report())
+        return compilation.compile_all()
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while compiling.
+
+    Why: compiling allocates some hundred thousand objects that all live on (syntax trees read
+    from the parse cache, lexicons, compiled rules), so the collector's passes find nothing to
+    free, yet their cost grows with the heap: they were an eighth of a warm start.  Plain
+    reference counting goes on freeing what is dropped; a collection runs as usual afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

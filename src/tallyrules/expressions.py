@@ -175,12 +175,12 @@ class ExpressionCompiler:
             raise RuleError(f"unknown function {node.function!r}", file=node.at.file, line=node.at.line,
                             column=node.at.column, hint=hint)
         try:
-            inspect.signature(function).bind(*node.args)
+            signature = _signature_of(function)
+            if signature is not None:
+                signature.bind(*node.args)
         except TypeError as error:
             raise RuleError(f"wrong arguments for {node.function}(): {error}", file=node.at.file,
                             line=node.at.line, column=node.at.column) from None
-        except ValueError:  # builtins without a signature: checked when called
-            pass
         args = [self._compile(a) for a in node.args]
         name = node.function
 
@@ -198,3 +198,21 @@ class FunctionFailed(Exception):
 
     def __init__(self, function: str, error: Exception) -> None:
         super().__init__(f"function {function}() failed: {type(error).__name__}: {error}")
+
+
+# function -> its signature (None: a builtin without one, checked when called).  Reading a
+# signature is slow and the same few functions are called from hundreds of rules.  The function
+# is kept with its signature so that its id cannot be reused by another.
+_SIGNATURES: dict[int, tuple[Callable[..., Any], inspect.Signature | None]] = {}
+
+
+def _signature_of(function: Callable[..., Any]) -> inspect.Signature | None:
+    known = _SIGNATURES.get(id(function))
+    if known is not None and known[0] is function:
+        return known[1]
+    try:
+        signature: inspect.Signature | None = inspect.signature(function)
+    except ValueError:
+        signature = None
+    _SIGNATURES[id(function)] = (function, signature)
+    return signature

@@ -21,7 +21,8 @@ _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-
 
 def normalize_key(text: str, cased: bool = False) -> str:
     """The form in which a lexicon stores and looks up an entry."""
-    text = unicodedata.normalize("NFC", text).translate(_FOLD)
+    if not text.isascii():  # ASCII is in NFC already and holds nothing to fold
+        text = unicodedata.normalize("NFC", text).translate(_FOLD)
     text = " ".join(text.split())
     return text if cased else text.lower()
 
@@ -70,11 +71,16 @@ def _parse_value(raw: str) -> object:
         return raw
 
 
+_COMMENT = re.compile(r"(^|\s)#.*$")
+
+
 def read_word_list(path: Path) -> list[tuple[str, object]]:
     """Read a word-list file; raises OSError when unreadable (not a regular file, too large, not UTF-8)."""
     entries: list[tuple[str, object]] = []
     for line in read_text(path, MAX_LEXICON_FILE_BYTES).splitlines():
-        line = re.sub(r"(^|\s)#.*$", "", line).rstrip()
+        if "#" in line:
+            line = _COMMENT.sub("", line)
+        line = line.rstrip()
         if not line.strip():
             continue
         entry, _, value = line.partition("\t")

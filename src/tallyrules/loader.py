@@ -23,7 +23,7 @@ from . import ast
 from .errors import RuleError, RuleErrors, error_at
 from .lexicons import Lexicon, build_lexicon, read_word_list
 from .safe_files import MAX_RULE_FILE_BYTES, read_text
-from .syntax import parse
+from .syntax_cache import load as load_parsed
 
 
 @attrs.frozen
@@ -63,6 +63,17 @@ def module_name(source: RuleSource) -> str:
     return ".".join([source.pack, *parts]) if source.pack else ".".join(parts)
 
 
+def _parse(text: str, path: str) -> ast.RuleFile:
+    """:func:`tallyrules.syntax.parse`, with lark imported only when the parse cache does not
+    hold the file (a warm start never imports it)."""
+    cached = load_parsed(text.removeprefix("\ufeff"), path)
+    if cached is not None:
+        return cached
+    from .syntax import parse  # noqa: PLC0415
+
+    return parse(text, path)
+
+
 class Loader:
     """Every file of ``sources`` and of their imports, loaded once each, with the errors found."""
 
@@ -70,6 +81,7 @@ class Loader:
         self.errors = errors
         self.units: dict[Path, Unit] = {}
         self.order: list[Unit] = []
+        self._resolved_roots: dict[Path, Path] = {}  # a pack root -> its resolved path
         for source in sources:
             self._load(source, None)
         for unit in self.order:
@@ -92,7 +104,7 @@ class Loader:
         else:
             text = source.text
         try:
-            tree = parse(text, str(source.path))
+            tree = _parse(text, str(source.path))
         except RuleErrors as errors:
             self._add_source_lines(errors.errors, text)
             self.errors.extend(errors.errors)
@@ -163,7 +175,9 @@ class Loader:
 
     def _inside_root(self, unit: Unit, relative: str, at: ast.Location) -> Path | None:
         target = (unit.source.path.parent / relative).resolve()
-        root = unit.source.root.resolve()
+        root = self._resolved_roots.get(unit.source.root)
+        if root is None:
+            root = self._resolved_roots[unit.source.root] = unit.source.root.resolve()
         if target != root and root not in target.parents:
             self.errors.append(error_at(f"{relative!r} is outside the pack root {root}", at,
                                         hint="imports and lexicon files must stay inside the pack's folder"))

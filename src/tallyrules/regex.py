@@ -189,11 +189,12 @@ class RuleRegex:
 
     __slots__ = ("source", "groups", "memory", "_programs")
 
-    def __init__(self, source: str, memory: int = REGEX_MEMORY) -> None:
-        """``memory``: the search program's RE2 budget (program and DFA states)."""
+    def __init__(self, source: str, memory: int = REGEX_MEMORY, groups: list[str | None] | None = None) -> None:
+        """``memory``: the search program's RE2 budget (program and DFA states); ``groups``: the
+        pattern's :func:`capture_groups`, when the caller knows them already."""
         self.source = source
         self.memory = memory
-        self.groups = capture_groups(source)
+        self.groups = capture_groups(source) if groups is None else groups
         self._programs: dict[tuple[bool, bool], Any] = {}  # (capturing, long text) -> RE2 program
 
     @property

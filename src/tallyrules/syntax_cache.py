@@ -48,6 +48,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 import stat
@@ -61,7 +62,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import lark
 
 from . import ast
 from ._version import __version__
@@ -180,7 +180,7 @@ def _parser_fingerprint() -> str | None:
     to the code could then go unnoticed, so nothing is cached.
     """
     package = resources.files("tallyrules")
-    parts = [f"format {FORMAT_VERSION}", f"tallyrules {__version__}", f"lark {lark.__version__}",
+    parts = [f"format {FORMAT_VERSION}", f"tallyrules {__version__}", f"lark {_distribution_version('lark')}",
              f"python {sys.version_info.major}.{sys.version_info.minor}", f"no value {NO_VALUE!r}"]
     try:
         parts += [f"{name} {hashlib.sha256(package.joinpath(name).read_bytes()).hexdigest()}"
@@ -456,20 +456,141 @@ def load(text: str, path: str) -> ast.RuleFile | None:
 
 def store(text: str, path: str, tree: ast.RuleFile) -> None:
     """Cache ``tree`` as the parse of ``text`` as ``path``; skip silently on any problem."""
-    temporary = None
     try:
         file = cache_file(text, path)
-        if file is None:
-            return
-        data = to_json(tree, file.stem)
+        if file is not None:
+            _write_atomically(file, to_json(tree, file.stem))
+    except Exception:  # a read-only directory, a full disk, a tree the format cannot hold: do not cache
+        pass
+
+
+def _write_atomically(file: Path, data: str) -> None:
+    """Write ``data`` (ASCII) to ``file`` through a temporary file in the same directory, so that a
+    reader sees the old file or the whole new one; the temporary file never outlives a failure."""
+    temporary = None
+    try:
         descriptor, temporary = tempfile.mkstemp(prefix=f".{file.stem[:16]}-", suffix=".tmp", dir=file.parent)
         with os.fdopen(descriptor, "w", encoding="ascii") as stream:
             stream.write(data)
         os.replace(temporary, file)
         temporary = None
-    except Exception:  # a read-only directory, a full disk, a tree the format cannot hold: do not cache
-        pass
     finally:
         if temporary is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
+
+
+# ---- other entries: documents of plain JSON ----------------------------------
+#
+# The same directory, checks and atomic writes serve other caches of derived data (the compiled
+# patterns of a set of rule files, see :mod:`tallyrules.compiler`): each kind of entry lives in a
+# private subdirectory of its own, as ``<kind>/<key>.json`` holding ``[magic, format, key, payload]``.
+# The caller's key must cover everything the payload depends on, and the caller checks the shape of
+# the payload it reads back: anything unexpected there is a miss too.
+
+MAX_DOCUMENTS_PER_KIND = 12
+"""Entries kept of each kind (the most recently written or read): each edit of a rule file makes a new one."""
+
+
+def entry_directory(kind: str) -> Path | None:
+    """The private subdirectory ``kind`` of the cache directory, created if needed; None when the
+    cache is off or the subdirectory is not a real directory that only the current user can write."""
+    directory = cache_directory()
+    if directory is None:
+        return None
+    try:
+        subdirectory = directory / kind
+        subdirectory.mkdir(mode=0o700, exist_ok=True)
+        if stat.S_ISLNK(os.lstat(subdirectory).st_mode):
+            return None
+        return subdirectory if _only_user_can_write(subdirectory) else None
+    except OSError:
+        return None
+
+
+def engine_fingerprint() -> str | None:
+    """A hash of the whole package's code and data (every module, the grammar, the data files), the
+    parser's fingerprint and the versions of Python and RE2: whatever a derived entry may depend on
+    besides its inputs.  None when a file cannot be read (then nothing is cached)."""
+    parser = _parser_fingerprint()
+    return None if parser is None else _engine_fingerprint(parser)
+
+
+@functools.cache
+def _engine_fingerprint(parser: str) -> str | None:
+    package = resources.files("tallyrules")
+    parts = [parser, f"python {sys.version}", f"re2 {_distribution_version('google-re2')}"]
+    try:
+        files = sorted((entry for entry in package.iterdir() if entry.is_file()), key=lambda entry: entry.name)
+        parts += [f"{entry.name} {hashlib.sha256(entry.read_bytes()).hexdigest()}" for entry in files
+                  if entry.name.endswith((".py", ".lark", ".tsv"))]
+    except (OSError, ValueError):
+        return None
+    return _hash_parts(parts)
+
+
+def _distribution_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except Exception:  # not installed as a distribution: the fingerprint says so
+        return "unknown"
+
+
+def document_key(kind: str, parts: typing.Iterable[str]) -> str | None:
+    """The key of a ``kind`` entry derived from ``parts`` (which must name every input) and the
+    engine's fingerprint; None when the engine's sources cannot be read."""
+    fingerprint = engine_fingerprint()
+    return None if fingerprint is None else _hash_parts(_chain((f"kind {kind}", fingerprint), parts))
+
+
+def _chain(first: typing.Iterable[str], then: typing.Iterable[str]) -> typing.Iterator[str]:
+    yield from first
+    yield from then
+
+
+def _document_magic(kind: str) -> str:
+    return f"tallyrules {kind} cache"
+
+
+def load_document(kind: str, key: str) -> Any:
+    """The payload stored under ``kind``/``key``, or None (a miss) for whatever reason."""
+    try:
+        directory = entry_directory(kind)
+        if directory is None:
+            return None
+        file = directory / f"{key}.json"
+        document = json.loads(_read_private_file(file))
+        if type(document) is not list or len(document) != 4 or document[:3] != [_document_magic(kind),
+                                                                                 FORMAT_VERSION, key]:
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(file)  # recently used: the last entry that pruning drops
+        return document[3]
+    except Exception:  # missing, unreadable, foreign, corrupt: a miss
+        return None
+
+
+def store_document(kind: str, key: str, payload: Any) -> None:
+    """Store ``payload`` (JSON data) under ``kind``/``key``, and drop the oldest entries beyond
+    :data:`MAX_DOCUMENTS_PER_KIND`; skip silently on any problem."""
+    try:
+        directory = entry_directory(kind)
+        if directory is None:
+            return
+        data = json.dumps([_document_magic(kind), FORMAT_VERSION, key, payload], separators=(",", ":"),
+                          check_circular=False)
+        _write_atomically(directory / f"{key}.json", data)
+        _prune(directory)
+    except Exception:  # a read-only directory, a full disk, a value JSON cannot hold: do not cache
+        pass
+
+
+def _prune(directory: Path) -> None:
+    entries = []
+    for entry in directory.glob("*.json"):
+        with contextlib.suppress(OSError):
+            entries.append((entry.stat().st_mtime_ns, entry))
+    entries.sort(reverse=True)
+    for _mtime, entry in entries[MAX_DOCUMENTS_PER_KIND:]:
+        with contextlib.suppress(OSError):
+            entry.unlink()
