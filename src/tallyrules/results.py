@@ -36,7 +36,13 @@ class Span:
         return {"start": self.start, "end": self.end, "text": self.text}
 
 
+# field values written as they are (by exact type: a subclass goes through _json_value)
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def _json_value(value: Any) -> Any:
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, Extraction):
         return value.to_dict(nested=True)
     if isinstance(value, Span):
@@ -85,10 +91,14 @@ class Extraction:
         Top-level extractions carry ``kind`` and ``rule``; nested ones (a source
         inside an attribution) only their span and fields.
         """
-        head: dict[str, Any] = {} if nested else {"kind": self.kind, "rule": self.rule}
-        head.update(start=self.start, end=self.end, text=self.text)
+        head: dict[str, Any]
+        if nested:
+            head = {"start": self.start, "end": self.end, "text": self.text}
+        else:
+            head = {"kind": self.kind, "rule": self.rule, "start": self.start, "end": self.end, "text": self.text}
         for name, value in self.fields.items():
-            head[name] = _json_value(value)
+            # most values are strings and numbers: checked here, without a call
+            head[name] = value if type(value) in _AS_IS else _json_value(value)
         return head
 
     def walk(self) -> Iterator[tuple[int, Extraction]]:
