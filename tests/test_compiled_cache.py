@@ -355,3 +355,14 @@ def test_compiling_leaves_the_garbage_collector_as_it_was(enabled: bool, cache_d
 def test_an_ascii_lexicon_key_skips_only_what_changes_nothing(text: str, cased: bool) -> None:
     slow = " ".join(unicodedata.normalize("NFC", text).translate(lexicons._FOLD).split())
     assert normalize_key(text, cased) == (slow if cased else slow.lower())
+
+
+@given(st.text(max_size=12))
+def test_a_word_list_value_is_json_when_json_reads_it_else_its_text(raw: str) -> None:
+    stripped = raw.strip()
+    try:
+        expected = json.loads(stripped) if stripped else lexicons.NO_VALUE
+    except ValueError:
+        expected = stripped
+    value = lexicons._parse_value(raw)
+    assert value == expected or (value != value and expected != expected)  # NaN

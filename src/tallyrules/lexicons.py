@@ -61,10 +61,16 @@ def build_lexicon(name: str, cased: bool, entries: list[tuple[str, object]]) -> 
     return Lexicon(name, cased, tuple(ordered), values)
 
 
+# what a JSON value can start with, for Python's json module (NaN, Infinity and -Infinity included)
+_JSON_STARTS = frozenset('"{[-0123456789tfnNI')
+
+
 def _parse_value(raw: str) -> object:
     raw = raw.strip()
     if not raw:
         return NO_VALUE
+    if raw[0] not in _JSON_STARTS:  # bare text, which json.loads would refuse (slowly, by raising)
+        return raw
     try:
         return json.loads(raw)
     except ValueError:
