@@ -116,6 +116,18 @@ def test_a_warm_start_emits_no_regex_and_compiles_the_same_rules(cache_dir: Path
     assert [str(w) for w in warm.compiled.warnings] == [str(w) for w in cold.compiled.warnings]
 
 
+def test_the_installed_packs_compile_the_same_from_the_cache(cache_dir: Path, emitted: list[str]) -> None:
+    """Every kind of anchor the prefilter makes (strings, and cascades as rule orders) comes back
+    from a hit as it was compiled."""
+    cold = Engine.default()
+    assert any(isinstance(anchor, tuple) for rule in cold.compiled.rules for clause in rule.anchors
+               for anchor in clause)
+    emitted.clear()
+    warm = Engine.default()
+    assert emitted == []
+    assert snapshot(warm.compiled) == snapshot(cold.compiled)
+
+
 def test_a_hit_keeps_the_unused_lexicon_warnings(cache_dir: Path, emitted: list[str]) -> None:
     text = 'lexicon used = {"a"}\nlexicon spare = {"b"}\nlexicon looked = {"c": 1}\n' \
            'rule r { match <used> n:NUM yield { v: lookup(<looked>, n) } }\n'
