@@ -143,7 +143,8 @@ class CompiledCache:
             groups=tuple(group_list),
             masks=_ints(masks, mask_count),
             required_masks=tuple(frozenset(_ints(clause, mask_count)) for clause in _list(required_masks)),
-            anchors=tuple(frozenset(_anchor(anchor, rule_count) for anchor in _list(clause)) for clause in _list(anchors)),
+            anchors=tuple(frozenset(_anchor(anchor, rule_count) for anchor in _list(clause))
+                          for clause in _list(anchors)),
             references=tuple(reference_list),
         )
 
