@@ -602,12 +602,19 @@ class PrefilterAnalysis:
         return (frozenset({mask}),) if mask is not None else ()
 
 
+# The anchor set searches a text whose underscores are this character instead, so that RE2's \b
+# there means "no ASCII letter or digit" (an underscore may end a cascade's span, which the rule
+# sees as a boundary); an anchor's underscore is looked for as it.  (An alternation "\b or an
+# underscore" in every pattern made RE2's automaton many times larger and slower to build.)
+_UNDERSCORE = b"\x01"
+
+
 def _pattern_of(anchor: str) -> str:
-    """The RE2 pattern finding an anchor string in a text: its characters, and at a boundary mark,
-    a character that is no ASCII letter or digit (RE2's \\b, or an underscore), or the text's edge."""
-    body = "".join(str(re2.escape(part)) for part in anchor.split(BOUNDARY))
-    before = r"(?:\b|_)" if anchor.startswith(BOUNDARY) else ""
-    after = r"(?:\b|_)" if anchor.endswith(BOUNDARY) and len(anchor) > 1 else ""
+    """The RE2 pattern finding an anchor string in a text: its characters, and at a boundary mark
+    RE2's \\b (in the text as searched, a character that is no ASCII letter or digit, or its edge)."""
+    body = "".join(str(re2.escape(part)) for part in anchor.split(BOUNDARY)).replace("_", r"\x01")
+    before = r"\b" if anchor.startswith(BOUNDARY) else ""
+    after = r"\b" if anchor.endswith(BOUNDARY) and len(anchor) > 1 else ""
     return before + body + after
 
 
@@ -675,6 +682,8 @@ class Prefilter:
         clauses all have an anchor in it."""
         if self.anchor_set is None:
             return self.every
+        if b"_" in text:
+            text = text.replace(b"_", _UNDERSCORE)
         found = set(self.anchor_set.Match(text) or ())
         if self.always not in found:
             return self.every  # the set's automaton ran out of memory: nothing is known
