@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tallyrules import Engine, RuleErrors
 from tallyrules.matcher import Matcher
+from tallyrules.prefilter import BOUNDARY
 
 from .conftest import FIXTURES, build
 
@@ -31,6 +32,11 @@ VOCABULARY = [
 SEPARATORS = [" "] * 6 + ["", "\n", ", "]
 
 
+def word(text: str) -> str:
+    """An anchor of a whole word: a word boundary on each side."""
+    return BOUNDARY + text + BOUNDARY
+
+
 def unfiltered(engine: Engine) -> Matcher:
     """A matcher of the same rules that runs every rule on every text (no anchors, no required masks)."""
     rules = tuple(attrs.evolve(rule, anchors=(), required_masks=()) for rule in engine.compiled.rules)
@@ -40,7 +46,8 @@ def unfiltered(engine: Engine) -> Matcher:
 def test_a_rule_runs_only_when_every_anchor_clause_has_a_word_in_the_text() -> None:
     engine = build('rule took_from { match "took" WORD "from" <side> }\nlexicon side = {"rebels", "army"}')
     (rule,) = engine.rules
-    assert rule.anchors == (frozenset({"took"}), frozenset({"from"}), frozenset({"rebels", "army"}))
+    assert rule.anchors == (frozenset({word("took")}), frozenset({word("from")}),
+                            frozenset({word("rebels"), word("army")}))
     matcher = engine._matcher
     assert rule.order in matcher.possible_rules(b"they took it from the army")
     assert rule.order not in matcher.possible_rules(b"they took it from the town")
@@ -50,8 +57,8 @@ def test_a_rule_runs_only_when_every_anchor_clause_has_a_word_in_the_text() -> N
 def test_an_alternation_requires_one_word_of_any_option() -> None:
     engine = build('rule r { match ("took" | "seized" "back") WORD }')
     (rule,) = engine.rules
-    assert frozenset({"took", "seized"}) in rule.anchors
-    assert frozenset({"took", "back"}) in rule.anchors  # how a match ends
+    assert frozenset({word("took"), word("seized")}) in rule.anchors
+    assert frozenset({word("took"), word("back")}) in rule.anchors  # how a match ends
     assert _possible(engine, "they seized it back") == {"r"}
     assert _possible(engine, "they seized it") == set()
 
@@ -81,7 +88,7 @@ def _possible(engine: Engine, text: str) -> set[str]:
 
 def test_a_number_needs_a_digit() -> None:
     engine = build('rule r { match NUM "fighters" }')
-    assert engine.rules[0].anchors == (frozenset("0123456789"), frozenset({"fighters"}))
+    assert engine.rules[0].anchors == (frozenset("0123456789"), frozenset({word("fighters")}))
     assert _possible(engine, "6,000 fighters") == {"r"}
     assert _possible(engine, "thousands of fighters") == set()
 
@@ -121,7 +128,7 @@ def test_a_regex_gives_the_characters_its_matches_need() -> None:
 def test_glued_elements_join_into_longer_anchors() -> None:
     engine = build('rule label { match "F" ~ "-" ~ "16" }\nrule hashed { match "#" ~ NUM }')
     label, hashed = engine.rules
-    assert label.anchors == (frozenset({"f-16", "f\u201016", "f\u201116", "f\u201316"}),)
+    assert label.anchors == (frozenset({word("f-16"), word("f\u201016"), word("f\u201116"), word("f\u201316")}),)
     assert hashed.anchors == (frozenset(f"#{digit}" for digit in range(10)),)
     assert _possible(engine, "flew F-16 jets") == {"label"}
     assert _possible(engine, "F and 16 and #") == set()
@@ -159,10 +166,27 @@ def test_a_cascade_in_an_alternation_joins_the_words_of_the_other_options() -> N
         rule measured { match (@number | "some") "km" }
     """)
     measured = engine.rules[1]
-    assert measured.anchors[0] == frozenset({(engine.rules[0].order,), "some"})
+    assert measured.anchors[0] == frozenset({(engine.rules[0].order,), word("some")})
     assert _possible(engine, "some km") == {"measured"}
     assert _possible(engine, "5 km") == {"num", "measured"}
     assert _possible(engine, "many km") == set()
+
+
+def test_a_word_is_looked_for_as_a_whole_word_unless_glued() -> None:
+    engine = build("""
+        rule alone { match "age" NUM }
+        rule glued { match NUM ~ "age" }
+        rule inside { match "x" "age" }
+    """)
+    anchors = {rule.short_name: rule.anchors for rule in engine.rules}
+    assert frozenset({word("age")}) in anchors["alone"]
+    assert frozenset({"age" + BOUNDARY}) in anchors["glued"]
+    assert _possible(engine, "the agency has 5 pages") == set()
+    assert _possible(engine, "5 images") == set()
+    assert _possible(engine, "at age 5") == {"alone", "glued", "inside"}
+    assert _possible(engine, "x 5age") == {"glued"}
+    # a word boundary is also where an underscore or a masked span ends: the prefilter lets these run
+    assert _possible(engine, "x_age 5") == {"alone", "glued", "inside"}
 
 
 def test_letters_whose_lower_case_is_longer_keep_their_case() -> None:
@@ -202,9 +226,9 @@ _REFERENCE = unfiltered(_ENGINE)
 
 
 @st.composite
-def _texts(draw: st.DrawFn, vocabulary: list[str], max_size: int = 30) -> str:
+def _texts(draw: st.DrawFn, vocabulary: list[str], max_size: int = 30, between: list[str] = SEPARATORS) -> str:
     words = draw(st.lists(st.sampled_from(vocabulary), min_size=1, max_size=max_size))
-    separators = draw(st.lists(st.sampled_from(SEPARATORS), min_size=len(words), max_size=len(words)))
+    separators = draw(st.lists(st.sampled_from(between), min_size=len(words), max_size=len(words)))
     return "".join(word + separator for word, separator in zip(words, separators, strict=True))
 
 
@@ -270,4 +294,12 @@ def test_the_prefilter_changes_no_result_of_generated_rules(pattern: str, texts:
 @given(_patterns(["@number", "@unit", '"km"', "NUM", "WORD", '"-"', "<side>"]),
        st.lists(_texts(["seven", "half", "6", "km", "rebels", "-", "army", "x"], max_size=6), min_size=1, max_size=4))
 def test_the_prefilter_changes_no_result_of_generated_cascades(pattern: str, texts: list[str]) -> None:
+    _same_results(pattern, texts)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_patterns(['"took"', '"from"', '"x"', "NUM", '"-"', '"U.S."', "<side>", "WORD"]),
+       st.lists(_texts(["took", "from", "6", "-", "U.S.", "rebels", "army", "x", "_"], max_size=6, between=["", " "]),
+                min_size=1, max_size=4))
+def test_the_prefilter_changes_no_result_of_generated_glued_words(pattern: str, texts: list[str]) -> None:
     _same_results(pattern, texts)

@@ -7,7 +7,8 @@ each match needs a span of).  An anchor is a string that a match contains (a
 word, a digit, a dash, "p.m.": whatever the element's characters must be), or a
 cascade: the rules (orders) of a mask set, one of which must match for the rule
 to.  Literals, lexicons, token classes and regexes all give anchors; a glued
-sequence joins them into longer strings ("#" ~ NUM needs one of "#0".."#9").
+sequence joins them into longer strings ("#" ~ NUM needs one of "#0".."#9"); a
+literal's word is looked for as a whole word where its regex has a word boundary.
 
 At run time, :class:`Prefilter` looks for every anchor string in one RE2 pass and
 decides rule by rule, each after the rules it refers to, whether each of its
@@ -33,6 +34,7 @@ from . import ast
 from .errors import RuleError
 from .lexicons import Lexicon
 from .loader import Unit
+from .patterns import PRIVATE_FIRST, PRIVATE_LAST
 from .resolution import Resolution
 from .tokens import CHARACTER_VARIANTS, LEAD, TOKEN_CLASSES, compact_classes
 
@@ -45,6 +47,9 @@ ANCHOR_SET_MEMORY = 64 << 20  # the anchor set's automaton budget (built lazily;
 T = TypeVar("T")
 # a string every match contains, or the rules of a cascade one of which must match (their orders)
 Anchor = str | tuple[int, ...]
+# in an anchor string, a word boundary: the pattern has RE2's \b there.  A private-use character,
+# which no document holds (the matcher replaces them) and the analysis never puts in a string.
+BOUNDARY = "\uf8fe"
 Clause = frozenset[Anchor]
 
 
@@ -112,6 +117,11 @@ def _joined(first: frozenset[str] | None, second: frozenset[str] | None) -> froz
     return frozenset(a + b for a in first for b in second)
 
 
+def _ascii_word(char: str) -> bool:
+    """Whether the pattern compiler puts a word boundary on an edge of this character."""
+    return char.isascii() and char.isalnum()
+
+
 def _fold(text: str) -> str:
     """``text`` in lower case, character by character (a character whose lower case is longer,
     like "İ", stays: the anchor set's case folding would not find its expansion)."""
@@ -124,8 +134,8 @@ def _fold(text: str) -> str:
 def _useful(clause: Clause) -> bool:
     """Whether a clause can tell documents apart: not when an anchor is empty, a space or a single
     letter (present in any text)."""
-    return not any(isinstance(anchor, str) and (len(anchor) <= 1 and (anchor in ("", " ") or anchor in _LETTERS))
-                   for anchor in clause)
+    return not any(isinstance(anchor, str) and len(bare := anchor.replace(BOUNDARY, "")) <= 1
+                   and (bare in ("", " ") or bare in _LETTERS) for anchor in clause)
 
 
 def _settled(info: _Info) -> tuple[Clause, ...]:
@@ -442,26 +452,31 @@ def _regex_info(source: str) -> _Info:
 _VARIANTS = {char: _regex_info(regex).exact for char, regex in CHARACTER_VARIANTS.items()}
 
 
-def _word_info(word: str) -> _Info:
-    """One word of a literal: the strings it matches, quote and hyphen variants included; when
+def _word_info(word: str, glued_left: bool, glued_right: bool) -> _Info:
+    """One word of a literal: the strings it matches, quote and hyphen variants included, with a
+    word boundary where its regex has one (an ASCII letter or digit on an edge not glued); when
     too many, each of its runs without such characters."""
+    if any(PRIVATE_FIRST <= ord(char) <= PRIVATE_LAST for char in word):
+        return _NOTHING  # (what a private-use character matches is the matcher's business)
     choices = [_VARIANTS.get(char) or frozenset({_fold(char)}) for char in word]
     count = 1
     for chosen in choices:
         count *= len(chosen)
     if count <= MAX_EXACT:
-        return _Info(frozenset("".join(chars) for chars in product(*choices)))
+        before = BOUNDARY if not glued_left and _ascii_word(word[0]) else ""
+        after = BOUNDARY if not glued_right and _ascii_word(word[-1]) else ""
+        return _Info(frozenset(before + "".join(chars) + after for chars in product(*choices)))
     runs = [run for run in re.split("|".join(map(re.escape, CHARACTER_VARIANTS)), word) if run]
     return _Info(None, tuple(frozenset({_fold(run)}) for run in runs))
 
 
 @functools.cache
-def _literal_info(text: str) -> _Info:
+def _literal_info(text: str, glued_left: bool, glued_right: bool) -> _Info:
     """A literal: its words, with gaps between them."""
     words = text.split()
-    if len(words) == 1:
-        return _word_info(words[0])
-    return _in_sequence(_word_info(word) for word in words)
+    last = len(words) - 1
+    infos = [_word_info(word, glued_left and i == 0, glued_right and i == last) for i, word in enumerate(words)]
+    return infos[0] if len(infos) == 1 else _in_sequence(infos)
 
 
 _TOKEN_CLASS_INFO: dict[str, _Info] = {
@@ -475,23 +490,24 @@ class PrefilterAnalysis:
 
     def __init__(self, resolution: Resolution) -> None:
         self.resolution = resolution
-        self._lexicon_infos: dict[int, _Info] = {}
+        self._lexicon_infos: dict[tuple[int, bool, bool], _Info] = {}
         self._regex_infos: dict[str, _Info] = {}
-        self._fragment_infos: dict[int, _Info] = {}
+        self._fragment_infos: dict[tuple[int, bool, bool], _Info] = {}
 
     def anchors(self, unit: Unit, pattern: Any) -> tuple[Clause, ...]:
         """The anchor clauses of ``pattern``: each a set of anchors of which every match holds one."""
-        return _simplified(_settled(self._info(unit, pattern)))
+        return _simplified(_settled(self._info(unit, pattern, False, False)))
 
     def required_masks(self, unit: Unit, pattern: Any) -> tuple[frozenset[int], ...]:
         """The required-mask clauses of ``pattern``: each a set of mask sets of which every match needs a span."""
         return self._clauses(unit, pattern, self._required_mask)
 
-    def _info(self, unit: Unit, node: Any, depth: int = 0) -> _Info:
+    def _info(self, unit: Unit, node: Any, left: bool, right: bool, depth: int = 0) -> _Info:
         """What every match of ``node`` holds: a sequence the clauses of its items, a glued
         sequence its items' strings joined, an alternation what all options hold, an optional
         part nothing; a fragment named directly counts as its pattern, a cascade as the anchor
-        of its rules."""
+        of its rules.  ``left``, ``right``: whether the node is glued to a neighbour on that side
+        (then its words have no boundary there), as the pattern compiler has it."""
         if node is None or depth > 50:
             return _NOTHING
         deeper = depth + 1
@@ -502,26 +518,29 @@ class PrefilterAnalysis:
                 return _NOTHING
             if found.mask is not None:
                 return _Info(None, (frozenset({found.targets}),))
-            index = found.targets[0]
-            if index not in self._fragment_infos:
-                target_unit, target = self.resolution.rule_list[index]
-                self._fragment_infos[index] = self._info(target_unit, target.pattern, deeper)
-            return self._fragment_infos[index]
-        if isinstance(node, ast.Sequence):
-            return _in_sequence(self._info(unit, item, deeper) for item in node.items)
-        if isinstance(node, ast.Glued):
-            return _glued_all(self._info(unit, item, deeper) for item in node.items)
+            key = (found.targets[0], left, right)
+            if key not in self._fragment_infos:
+                target_unit, target = self.resolution.rule_list[found.targets[0]]
+                self._fragment_infos[key] = self._info(target_unit, target.pattern, left, right, deeper)
+            return self._fragment_infos[key]
+        if isinstance(node, (ast.Sequence, ast.Glued)):
+            glued = isinstance(node, ast.Glued)
+            last = len(node.items) - 1
+            items = [self._info(unit, item, left or (glued and i > 0), right or (glued and i < last), deeper)
+                     if glued else self._info(unit, item, left and i == 0, right and i == last, deeper)
+                     for i, item in enumerate(node.items)]
+            return _glued_all(items) if glued else _in_sequence(items)
         if isinstance(node, ast.Alternation):
-            return _either([self._info(unit, option, deeper) for option in node.options])
+            return _either([self._info(unit, option, left, right, deeper) for option in node.options])
         if isinstance(node, ast.Repeat):
-            item = self._info(unit, node.item, deeper)
+            item = self._info(unit, node.item, left, right, deeper)
             if node.low > 1 or (node.high is not None and node.high > 1):
                 item = _Info(None, _settled(item), item.starts, item.ends)  # repetitions are separated by gaps
             return _repeated(item, min(node.low, 1), node.high if node.high is None else min(node.high, 1))
         if isinstance(node, ast.Capture):
-            return self._info(unit, node.item, deeper)
+            return self._info(unit, node.item, left, right, deeper)
         if isinstance(node, ast.Literal):
-            return _literal_info(node.text) if node.text.split() else _NOTHING
+            return _literal_info(node.text, left, right) if node.text.split() else _NOTHING
         if isinstance(node, ast.TokenClass):
             return _TOKEN_CLASS_INFO.get(node.name, _NOTHING)
         if isinstance(node, ast.Regex):
@@ -533,14 +552,16 @@ class PrefilterAnalysis:
                 lexicon = self.resolution.lexicon_in(unit)(node.name, node.at)
             except RuleError:
                 return _NOTHING
-            return self._lexicon_info(lexicon)
+            return self._lexicon_info(lexicon, left, right)
         return _NOTHING
 
-    def _lexicon_info(self, lexicon: Lexicon) -> _Info:
-        info = self._lexicon_infos.get(id(lexicon))
+    def _lexicon_info(self, lexicon: Lexicon, left: bool, right: bool) -> _Info:
+        key = (id(lexicon), left, right)
+        info = self._lexicon_infos.get(key)
         if info is None:
-            info = _either([_literal_info(entry) for entry in lexicon.entries]) if lexicon.entries else _NOTHING
-            self._lexicon_infos[id(lexicon)] = info
+            entries = [_literal_info(entry, left, right) for entry in lexicon.entries if entry.split()]
+            info = _either(entries) if entries else _NOTHING
+            self._lexicon_infos[key] = info
         return info
 
     def _clauses(self, unit: Unit, node: Any, of_leaf: Callable[[Unit, Any, int | None], tuple[frozenset[T], ...]],
@@ -579,6 +600,22 @@ class PrefilterAnalysis:
         """A leaf's required-mask clause: a cascade needs a span of its mask set (a rule is skipped
         when all the sets of one of its clauses are empty in a document)."""
         return (frozenset({mask}),) if mask is not None else ()
+
+
+# The anchor set searches a text whose underscores are this character instead, so that RE2's \b
+# there means "no ASCII letter or digit" (an underscore may end a cascade's span, which the rule
+# sees as a boundary); an anchor's underscore is looked for as it.  (An alternation "\b or an
+# underscore" in every pattern made RE2's automaton many times larger and slower to build.)
+_UNDERSCORE = b"\x01"
+
+
+def _pattern_of(anchor: str) -> str:
+    """The RE2 pattern finding an anchor string in a text: its characters, and at a boundary mark
+    RE2's \\b (in the text as searched, a character that is no ASCII letter or digit, or its edge)."""
+    body = "".join(str(re2.escape(part)) for part in anchor.split(BOUNDARY)).replace("_", r"\x01")
+    before = r"\b" if anchor.startswith(BOUNDARY) else ""
+    after = r"\b" if anchor.endswith(BOUNDARY) and len(anchor) > 1 else ""
+    return before + body + after
 
 
 class Prefilter:
@@ -635,7 +672,7 @@ class Prefilter:
             options.max_mem = ANCHOR_SET_MEMORY
             self.anchor_set = re2.Set.SearchSet(options)
             for strings in patterns:  # (in the order of their numbers)
-                self.anchor_set.Add("|".join(re2.escape(string) for string in sorted(strings)))
+                self.anchor_set.Add("|".join(_pattern_of(string) for string in sorted(strings)))
             # matches every text: missing from a result, it tells that RE2 gave up (out of memory)
             self.always = self.anchor_set.Add("")
             self.anchor_set.Compile()
@@ -645,6 +682,8 @@ class Prefilter:
         clauses all have an anchor in it."""
         if self.anchor_set is None:
             return self.every
+        if b"_" in text:
+            text = text.replace(b"_", _UNDERSCORE)
         found = set(self.anchor_set.Match(text) or ())
         if self.always not in found:
             return self.every  # the set's automaton ran out of memory: nothing is known
