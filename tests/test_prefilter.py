@@ -125,6 +125,12 @@ def test_a_regex_gives_the_characters_its_matches_need() -> None:
     assert _possible(engine, "a headline\nthe text") == {"line_end", "anything"}
 
 
+def test_private_use_characters_give_no_anchor() -> None:
+    # the shadow a rule runs on holds private-use characters where cascades matched: no document does
+    engine = build('rule quoted { match WORD /\\Q\ue000\\E/ }\nrule literal { match WORD "\ue000" }')
+    assert [rule.anchors for rule in engine.rules] == [(), ()]
+
+
 def test_glued_elements_join_into_longer_anchors() -> None:
     engine = build('rule label { match "F" ~ "-" ~ "16" }\nrule hashed { match "#" ~ NUM }')
     label, hashed = engine.rules

@@ -345,7 +345,10 @@ class _RegexReader:
                 close = source.find(r"\E", position + 2)
                 end = len(source) if close == -1 else close
                 self.position = len(source) if close == -1 else close + 2
-                return _Info(frozenset({_fold(source[position + 2:end])}))
+                quoted = source[position + 2:end]
+                if any(PRIVATE_FIRST <= ord(char) <= PRIVATE_LAST for char in quoted):
+                    raise _Unsupported(source)  # it could match a masked span of the shadow
+                return _Info(frozenset({_fold(quoted)}))
             if source[position + 1:position + 2] in _ASSERTIONS:
                 self.position += 2
                 return _EMPTY
