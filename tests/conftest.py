@@ -36,6 +36,15 @@ def _isolated_parse_cache() -> Iterator[None]:
     shutil.rmtree(SESSION_PARSE_CACHE, ignore_errors=True)
 
 
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh private cache directory for one test (created by the cache itself)."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("TALLYRULES_CACHE_DIR", str(directory))
+    monkeypatch.delenv("TALLYRULES_CACHE", raising=False)
+    return directory
+
+
 def build(text: str, **options: object) -> Engine:
     """An engine of just ``text`` (no installed packs, no entry points)."""
     options.setdefault("use_installed", False)

@@ -41,14 +41,6 @@ extend lexicon base.cues { "blogged" }
 
 
 @pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache"
-    monkeypatch.setenv("TALLYRULES_CACHE_DIR", str(directory))
-    monkeypatch.delenv("TALLYRULES_CACHE", raising=False)
-    return directory
-
-
-@pytest.fixture
 def emitted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the rules whose patterns were compiled (not read from the cache)."""
     names: list[str] = []

@@ -43,15 +43,6 @@ fragment other { match "a"c ~ "b" }
 '''
 
 
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh private cache directory for this test (created by the cache itself)."""
-    directory = tmp_path / "parse-cache"
-    monkeypatch.setenv("TALLYRULES_CACHE_DIR", str(directory))
-    monkeypatch.delenv("TALLYRULES_CACHE", raising=False)
-    return directory
-
-
 def parse_with_lark(text: str, path: str) -> A.RuleFile:
     return syntax._parse_with_lark(text, path)
 
