@@ -1,8 +1,8 @@
 """Linear time and bounded memory whatever the rule and the input.
 
 * A search reads bounded windows (``regex.MAX_MATCH_BYTES``): its matches are exactly the
-  leftmost-longest matches of at most that many bytes, which a brute-force reference
-  computes here for small bounds.
+  leftmost-longest matches of at most that many bytes, with the groups RE2 reads over each
+  span in its context, which a brute-force reference computes here for small bounds.
 * A long document is matched in pieces cut at paragraphs (``chunks``): its results are those
   of the whole text, at the same offsets, and links are made over the whole text.
 """
@@ -21,9 +21,10 @@ from tallyrules.regex import EncodedText, RuleRegex
 _ANCHOR_BOTH = re2._re2.RE2.Anchor.ANCHOR_BOTH
 
 
-def reference_matches(source: str, data: bytes, bound: int) -> list[tuple[int, int]]:
+def reference_matches(source: str, data: bytes, bound: int) -> list[list[tuple[int, int]]]:
     """Successive non-overlapping matches, each the leftmost start that has a match of at most
-    ``bound`` bytes and its longest such match, found by trying every span (quadratic: tests only)."""
+    ``bound`` bytes and its longest such match, found by trying every span (quadratic: tests
+    only); each with its groups as RE2 reads them over exactly that span of the whole text."""
     program = re2._re2.RE2(source.encode(), regex.regex_options())
     found = []
     position = 0
@@ -33,7 +34,7 @@ def reference_matches(source: str, data: bytes, bound: int) -> list[tuple[int, i
             end = next((start + n for n in lengths if program.Match(_ANCHOR_BOTH, data, start, start + n)[0][0] >= 0),
                        None)
             if end is not None:
-                found.append((start, end))
+                found.append(program.Match(_ANCHOR_BOTH, data, start, end))
                 position = end if end > position else start + 1
                 break
         else:
@@ -41,7 +42,8 @@ def reference_matches(source: str, data: bytes, bound: int) -> list[tuple[int, i
     return found
 
 
-PATTERNS = [r"a|a[ab ]*b", r"ab*", r"(?:a b )+a", r"b[^a]*a|b", r"\ba\b(?: \w+){0,6}"]
+PATTERNS = [r"a|a[ab ]*b", r"ab*", r"(?:a b )+a", r"b[^a]*a|b", r"\ba\b(?: \w+){0,6}",
+            r"(a)|(a)([ab ]*)(b)", r"(?P<x>a b )+(a)\b", r"(b)?(?P<rest>[^a]*a)|(b)"]
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

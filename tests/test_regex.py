@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tallyrules import Engine, RuleErrors
-from tallyrules.regex import EncodedText, RegexError, RuleRegex, capture_groups, regex_options, without_captures
+from tallyrules.regex import EncodedText, RegexError, RuleRegex, capture_groups, regex_options
 
 from .conftest import build
 
@@ -51,7 +51,7 @@ def test_byte_offsets_map_back_to_characters(text: str) -> None:
 def test_search_all_finds_what_re2_finditer_finds(text: str, pattern: str) -> None:
     encoded = EncodedText(text)
     ours = [(encoded.char_offset(start), encoded.char_offset(end))
-            for start, end in RuleRegex(pattern).search_all(encoded)]
+            for (start, end), *_groups in RuleRegex(pattern).search_all(encoded)]
     if "\ud800" in text:
         return  # the wrapper cannot encode a lone surrogate; ours must simply not fail
     theirs = [m.span() for m in re2.compile(pattern, regex_options()).finditer(text)]
@@ -59,20 +59,13 @@ def test_search_all_finds_what_re2_finditer_finds(text: str, pattern: str) -> No
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab 12,.")), max_size=30))
-def test_groups_read_on_demand_are_the_groups_of_a_capturing_search(text: str) -> None:
+def test_a_search_gives_the_groups_of_each_match(text: str) -> None:
     pattern = r"(?P<n>\d+(?:,\d+)*)(?P<gap> ?)(?P<w>[ab]+)?|\b(?P<x>a)(b)"
-    regex = RuleRegex(pattern)
     encoded = EncodedText(text)
-    ours = [regex.groups_of(encoded, start, end) for start, end in regex.search_all(encoded)]
+    ours = RuleRegex(pattern).search_all(encoded)
     theirs = [[match.span(i) for i in range(1 + match.re.groups)]
               for match in re2.compile(pattern, regex_options()).finditer(text)]
     assert ours == theirs
-
-
-def test_without_captures_keeps_the_pattern_but_not_its_groups() -> None:
-    pattern = r"[(](?P<a>x)(y)\((?:z)\Q(\E"
-    assert without_captures(pattern) == r"[(](?:x)(?:y)\((?:z)\Q(\E"
-    assert re2.compile(without_captures(pattern)).groups == 0
 
 
 def test_match_exactly_matches_the_slice_on_its_own() -> None:

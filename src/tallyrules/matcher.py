@@ -44,7 +44,7 @@ class Entry(NamedTuple):
     start: int  # character offsets in the document
     end: int
     rule: CompiledRule
-    byte_span: tuple[int, int]  # in the shadow text
+    spans: ByteSpans  # in the shadow text: the match's bytes, then each group's (see RuleRegex.search_all)
     shadow: EncodedText  # the text the rule ran on
 
 
@@ -250,7 +250,6 @@ class _Document:
         self.set_spans: dict[int, dict[tuple[int, int], Entry]] = {}
         self.shadows: dict[tuple[int, ...], EncodedText] = {(): EncodedText(self.base)}
         self.built: dict[tuple[int, int, int], Extraction] = {}
-        self.group_spans: dict[tuple[int, int, int], ByteSpans] = {}
         self.possible = matcher.possible_rules(self.shadows[()].data)
         self.dropped: dict[int, list[Entry]] | None = None  # where-failing matches, when asked for
 
@@ -269,11 +268,11 @@ class _Document:
         char_offset = shadow.char_offset
         entries: list[Entry] = []
         try:
-            found_spans = rule.search.search_all(shadow)
+            matched = rule.search.search_all(shadow)
         except RegexError as error:
             raise _not_compiled(rule, error) from None
-        for byte_span in found_spans:
-            start, end = char_offset(byte_span[0]), char_offset(byte_span[1])
+        for spans in matched:
+            start, end = char_offset(spans[0][0]), char_offset(spans[0][1])
             while start < end and text[start].isspace():
                 start += 1  # an absent optional element may leave its gap at the start
             while end > start and text[end - 1].isspace():
@@ -284,7 +283,7 @@ class _Document:
                 end < length and _is_word(text[end - 1]) and _is_word(text[end])
             ):
                 continue  # inside a word, where RE2's ASCII \b could not tell
-            entry = Entry(start, end, rule, byte_span, shadow)
+            entry = Entry(start, end, rule, spans, shadow)
             if rule.where is not None and not self._holds(rule, entry):
                 if self.dropped is not None:
                     self.dropped.setdefault(rule.order, []).append(entry)
@@ -346,7 +345,7 @@ class _Document:
     def _holds(self, rule: CompiledRule, entry: Entry) -> bool:
         # only the captures the clause reads are built: most candidates that a `where` tests lose,
         # and building the nested results of their references was most of the test's cost
-        env = _CaptureReader(self, rule, self._groups(entry), entry.shadow)
+        env = _CaptureReader(self, rule, entry.spans, entry.shadow)
         try:
             value = rule.where(env) if rule.where is not None else True
         except FunctionFailed as error:
@@ -355,27 +354,12 @@ class _Document:
 
     def extraction(self, entry: Entry) -> Extraction:
         """The result of one match (memoized, so shared sub-results are built once)."""
-        start, end, rule, _byte_span, shadow = entry
+        start, end, rule, spans, shadow = entry
         key = (rule.order, start, end)
         if key not in self.built:
-            env = self.environment(rule, self._groups(entry), shadow)
+            env = self.environment(rule, spans, shadow)
             self.built[key] = self._build(rule, start, end, env)
         return self.built[key]
-
-    def _groups(self, entry: Entry) -> ByteSpans:
-        """The group spans of a match, read when first needed (memoized: ``where`` and fields share them)."""
-        rule, (byte_start, byte_end) = entry.rule, entry.byte_span
-        if not rule.groups:
-            return [(byte_start, byte_end)]
-        key = (rule.order, byte_start, byte_end)
-        spans = self.group_spans.get(key)
-        if spans is None:
-            try:
-                spans = rule.search.groups_of(entry.shadow, byte_start, byte_end)
-            except RegexError as error:
-                raise _not_compiled(rule, error) from None
-            self.group_spans[key] = spans
-        return spans
 
     def environment(self, rule: CompiledRule, spans: ByteSpans, shadow: EncodedText) -> dict[str, Any]:
         """Capture name -> span or nested extraction, for one match of ``rule`` in ``shadow``;

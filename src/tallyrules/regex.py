@@ -28,8 +28,6 @@ REGEX_MEMORY = 8 << 20
 # copy with a larger one, compiled when first needed.
 LONG_TEXT = 200_000
 LONG_TEXT_REGEX_MEMORY = 64 << 20
-# The program that reads groups runs only on the spans of matches (see RuleRegex).
-CAPTURE_REGEX_MEMORY = 1 << 20
 # The longest match a rule can make, in UTF-8 bytes: what keeps every search linear in the
 # text (see RuleRegex.search_all).  News sentences are far shorter; a paragraph may not be.
 MAX_MATCH_BYTES = 2048
@@ -91,19 +89,6 @@ def capture_groups(source: str) -> list[str | None]:
     compiled and the regex itself can wait until it is first needed.
     """
     return [name for _start, _end, name in _group_openers(source)]
-
-
-def without_captures(source: str) -> str:
-    """The same pattern with every group non-capturing: it matches the same spans, and RE2
-    finds them with its DFAs alone (capturing groups need its much slower NFA)."""
-    pieces = []
-    position = 0
-    for start, end, _name in _group_openers(source):
-        pieces.append(source[position:start])
-        pieces.append("(?:")
-        position = end
-    pieces.append(source[position:])
-    return "".join(pieces)
 
 
 class EncodedText:
@@ -181,21 +166,24 @@ def masked_ascii_runs(spans: list[tuple[int, int]], width: int) -> list[tuple[in
 class RuleRegex:
     """One rule's RE2 regex, compiled on first use.
 
-    Two programs: one without captures finds where the rule matches (RE2's DFAs only), the
-    other reads the groups of the matches that need them (an attribution's source, a
-    winner's fields), so the costly submatch search runs on those spans alone.  Texts past
-    ``LONG_TEXT`` characters get copies with a larger DFA budget.
+    One program finds the matches and reads their groups: RE2 locates a match with its DFAs
+    (capturing groups play no part there), and only on the span found does it run its submatch
+    engine.  So a search that finds nothing costs what a program without groups would, and the
+    groups of a match come with it.  (Two programs, one without groups to search and one to
+    read the groups of the matches that need them, cost as much time and held a second copy
+    of every program in memory.)  Texts past ``LONG_TEXT`` characters get a copy with a larger
+    DFA budget.
     """
 
     __slots__ = ("source", "groups", "memory", "_programs")
 
     def __init__(self, source: str, memory: int = REGEX_MEMORY, groups: list[str | None] | None = None) -> None:
-        """``memory``: the search program's RE2 budget (program and DFA states); ``groups``: the
+        """``memory``: the program's RE2 budget (program and DFA states); ``groups``: the
         pattern's :func:`capture_groups`, when the caller knows them already."""
         self.source = source
         self.memory = memory
         self.groups = capture_groups(source) if groups is None else groups
-        self._programs: dict[tuple[bool, bool], Any] = {}  # (capturing, long text) -> RE2 program
+        self._programs: dict[bool, Any] = {}  # long text -> RE2 program
 
     @property
     def group_index(self) -> dict[str, int]:
@@ -213,31 +201,24 @@ class RuleRegex:
 
     def compile(self) -> None:
         """Compile now; raise :class:`RegexError` if RE2 refuses the pattern."""
-        self._program(capturing=True, length=0)
-        self._program(capturing=False, length=0)
+        self._program(length=0)
 
     @property
     def program_size(self) -> int:
         """RE2's size of the compiled program (instructions): a measure of its cost."""
-        return int(self._program(capturing=True, length=0).ProgramSize())
+        return int(self._program(length=0).ProgramSize())
 
-    def _program(self, capturing: bool, length: int) -> Any:
-        key = (capturing or not self.groups, length > LONG_TEXT)
-        program = self._programs.get(key)
+    def _program(self, length: int) -> Any:
+        long_text = length > LONG_TEXT
+        program = self._programs.get(long_text)
         if program is None:
-            source = self.source if key[0] else without_captures(self.source)
-            if key[1]:
-                program = _compile(source, LONG_TEXT_REGEX_MEMORY)
-            elif capturing and self.groups:
-                program = _compile_small(source)
-            else:
-                program = _compile(source, self.memory)
-            self._programs[key] = program
+            program = _compile(self.source, LONG_TEXT_REGEX_MEMORY if long_text else self.memory)
+            self._programs[long_text] = program
         return program
 
-    def search_all(self, encoded: EncodedText) -> list[tuple[int, int]]:
-        """Byte spans of each successive non-overlapping leftmost-longest match of at most
-        ``MAX_MATCH_BYTES``.
+    def search_all(self, encoded: EncodedText) -> list[ByteSpans]:
+        """Each successive non-overlapping leftmost-longest match of at most ``MAX_MATCH_BYTES``:
+        its byte span, then the byte span of each group ((-1, -1) for a group that took no part).
 
         Why the bound: to know that a match is the longest, RE2 reads on until no longer match
         is possible, and a pattern such as ``"a" | "a" WORD* "b"`` keeps that possible to the
@@ -246,40 +227,35 @@ class RuleRegex:
         before its last bound lies wholly inside it, so the leftmost such start is found there;
         one anchored search from that start gives its longest match within the bound.  Each
         search reads at most one window: linear in the text.
+
+        The groups are those RE2 reads over the span found, with the whole text around it as
+        context (``\\b`` at the span's edges sees its neighbours): the same as a search of the
+        whole text that found that span.
         """
         data = encoded.data
         end = len(data)
-        program = self._program(False, end)
+        program = self._program(end)
         bound = MAX_MATCH_BYTES
         found = []
         position = 0
         while position <= end:
             window_end = min(position + WINDOW_BOUNDS * bound, end)
-            match_start, match_end = program.Match(_UNANCHORED, data, position, window_end)[0]
+            spans = program.Match(_UNANCHORED, data, position, window_end)
+            match_start, match_end = spans[0]
             if match_start < 0 or (match_start >= window_end - bound and window_end < end):
                 if window_end == end:
                     break
                 position = encoded.boundary_at(window_end - bound)  # no match of at most one bound starts before
                 continue
             if match_end - match_start > bound:  # the longest match within the bound, if there is one
-                match_end = program.Match(_ANCHOR_START, data, match_start, min(match_start + bound, end))[0][1]
+                spans = program.Match(_ANCHOR_START, data, match_start, min(match_start + bound, end))
+                match_end = spans[0][1]
                 if match_end < 0:
                     position = encoded.next_boundary(match_start)
                     continue
-            found.append((match_start, match_end))
+            found.append(spans)
             position = match_end if match_end > position else encoded.next_boundary(position)
         return found
-
-    def groups_of(self, encoded: EncodedText, start: int, end: int) -> ByteSpans:
-        """Group spans (in bytes) of the match :meth:`search_all` found at ``start:end``.
-
-        The span is matched in its context (``\\b`` at its edges sees the text around it),
-        as RE2 itself does when it reads the groups of a match it found.
-        """
-        spans = self._program(True, len(encoded.data)).Match(_ANCHOR_BOTH, encoded.data, start, end)
-        if spans[0][0] < 0:  # cannot happen for a span search_all found; never report a wrong group
-            return [(start, end)] + [(-1, -1)] * len(self.groups)
-        return spans
 
     def match_exactly(self, encoded: EncodedText, start: int, end: int) -> ByteSpans | None:
         """Group spans (in bytes, offsets into ``encoded``) of a match of exactly ``data[start:end]``.
@@ -288,7 +264,7 @@ class RuleRegex:
         look at the characters around it.  None when it does not match.
         """
         piece = encoded.data[start:end]
-        spans = self._program(True, len(piece)).Match(_ANCHOR_BOTH, piece, 0, len(piece))
+        spans = self._program(len(piece)).Match(_ANCHOR_BOTH, piece, 0, len(piece))
         if spans[0][0] < 0:
             return None
         return [(a + start, b + start) if a >= 0 else (a, b) for a, b in spans]
@@ -298,16 +274,6 @@ class RuleRegex:
 
     def __setstate__(self, state: tuple[str, int]) -> None:
         self.__init__(*state)  # type: ignore[misc]
-
-
-def _compile_small(source: str) -> Any:
-    """The capturing program: it only reads the groups of spans already found, a few per
-    document, so its DFA gets a small budget (a larger one measurably bought nothing but memory);
-    a program too large for that budget gets the usual one."""
-    try:
-        return _compile(source, CAPTURE_REGEX_MEMORY)
-    except RegexError:
-        return _compile(source, REGEX_MEMORY)
 
 
 def _compile(source: str, memory: int) -> Any:
