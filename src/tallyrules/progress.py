@@ -79,6 +79,7 @@ class RunProgress:
     def close(self) -> None:
         """Remove the bar and print the summary line (unless quiet)."""
         if self._bar is not None:
+            self._bar.refresh()  # its final state, even when the run ended before the bar's first redraw
             self._bar.close()
             self._bar = None
         if not self.quiet:
