@@ -174,3 +174,16 @@ def test_explain_why_not_lists_near_misses_of_one_rule(tmp_path: Path, capsys) -
     assert "few '40 things' [9:18] by few.few_things: dropped by its where clause" in out
     status, out, _ = run(capsys, "explain", "--no-packs", "--rules", str(mine), "--why-not", "They saw 4 things")
     assert status == 0 and "near misses: none" in out
+
+
+def test_extract_with_a_smaller_regex_memory_budget(tmp_path: Path, rules: Path, capsys) -> None:
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text('{"id": 1, "text": "They had 6,000 fighters and 7 villages."}\n', encoding="utf-8")
+    base = ["extract", str(docs), "--no-packs", "--rules", str(rules), "--quiet"]
+    status, default, _ = run(capsys, *base)
+    assert status == 0 and json.loads(default)["extractions"]
+    status, small, _ = run(capsys, *base, "--regex-memory", "1", "--jobs", "2")
+    assert status == 0 and small == default
+    with pytest.raises(SystemExit) as refused:
+        main([*base, "--regex-memory", "0"])
+    assert refused.value.code == 2 and "must be at least 1" in capsys.readouterr().err

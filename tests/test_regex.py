@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pickle
+from pathlib import Path
+
 import pytest
 import re2
 from hypothesis import given
@@ -96,3 +99,19 @@ def test_a_pattern_too_large_for_re2_is_reported_where_it_is_defined() -> None:
 def test_rule_regex_refuses_bad_syntax_when_compiled() -> None:
     with pytest.raises(RegexError):
         RuleRegex("(").compile()
+
+
+def test_a_smaller_memory_budget_changes_no_result_and_lets_every_pattern_run() -> None:
+    news = (Path(__file__).parent / "fixtures" / "news_sample.txt").read_text(encoding="utf-8")
+    default = Engine.default()
+    small = Engine.default(regex_memory=2 << 20)
+    assert {rule.search.memory for rule in small.rules} == {2 << 20}
+    found = [e.to_dict() for e in default.extract(news)]
+    assert found and [e.to_dict() for e in small.extract(news)] == found
+    assert {rule.search.memory for rule in pickle.loads(pickle.dumps(small)).rules} == {2 << 20}  # --jobs workers
+    # a pattern that does not fit a budget below the default gets the default instead of failing
+    large = "(?:" + "|".join(f"w{n:05d}x" for n in range(20_000)) + ")"
+    assert not re2._re2.RE2(large.encode(), regex_options(64 << 10)).ok()
+    assert [tuple(m[0]) for m in RuleRegex(large, memory=64 << 10).search_all(EncodedText("a w00042x b"))] == [(2, 9)]
+    with pytest.raises(ValueError, match="regex_memory"):
+        Engine.from_text("rule n { match NUM }", regex_memory=0)

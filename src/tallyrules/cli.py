@@ -28,6 +28,7 @@ from .inputs import INPUT_FORMATS, InputProblem, read_inputs
 from .output import FORMATS, write_results
 from .parallel import extract_parallel
 from .progress import RunProgress, first
+from .regex import REGEX_MEMORY
 from .results import DocumentResult
 
 
@@ -47,7 +48,7 @@ def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    engine = Engine(**_engine_options(args))
+    engine = Engine(**_engine_options(args), regex_memory=args.regex_memory << 20)
     progress = RunProgress(sys.stderr, quiet=args.quiet, total=args.limit)
     items = progress.track(first(read_inputs(args.files, args.id_field, args.text_field, args.input_format,
                                              args.max_bytes), args.limit))
@@ -262,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--max-bytes", type=_positive, metavar="N",
                          help="report a document (a JSON line, a file) over N bytes as an error record instead of "
                               "reading it; without it, long documents are read whole and matched in pieces")
+    extract.add_argument("--regex-memory", type=_positive, metavar="MB", default=REGEX_MEMORY >> 20,
+                         help=f"each rule regex's memory budget (default {REGEX_MEMORY >> 20}): less memory "
+                              "for less speed (see docs/performance.md)")
     extract.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (order is kept)")
     extract.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster ('local' starts one)")
     _add_engine_arguments(extract)

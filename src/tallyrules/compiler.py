@@ -25,7 +25,7 @@ from .functions import BUILTIN_FUNCTIONS, Function
 from .loader import Loader, RuleSource, Unit
 from .patterns import EmitContext, Group, PatternEmitter, large_pattern_hint, mask_token
 from .prefilter import Anchor, PrefilterAnalysis
-from .regex import RegexError, RuleRegex, capture_groups
+from .regex import REGEX_MEMORY, RegexError, RuleRegex, capture_groups
 from .resolution import Reference, Resolution
 from .results import ENGINE_FIELDS, SPAN_FIELDS
 
@@ -98,9 +98,10 @@ class _Compilation:
     """One compile run: load, resolve, then compile each rule; problems collect in ``errors``."""
 
     def __init__(self, sources: Iterable[RuleSource], functions: Mapping[str, Function],
-                 compile_regexes: bool = True) -> None:
+                 compile_regexes: bool = True, regex_memory: int = REGEX_MEMORY) -> None:
         self.functions = {**BUILTIN_FUNCTIONS, **functions}
         self.compile_regexes = compile_regexes
+        self.regex_memory = regex_memory
         self.errors: list[RuleError] = []
         self.loader = Loader(sources, self.errors)
         self.loaded_cleanly = not self.errors
@@ -336,7 +337,7 @@ class _Compilation:
         )
 
     def _regex(self, code: str, groups: list[str | None], rule: ast.RuleDef) -> RuleRegex | None:
-        regex = RuleRegex(code, groups=groups)
+        regex = RuleRegex(code, memory=self.regex_memory, groups=groups)
         if self.compile_regexes:
             try:
                 regex.compile()
@@ -355,14 +356,15 @@ class _Compilation:
 
 
 def compile_rules(sources: Iterable[RuleSource], functions: Mapping[str, Function] | None = None,
-                  compile_regexes: bool = True) -> CompiledRules:
+                  compile_regexes: bool = True, regex_memory: int = REGEX_MEMORY) -> CompiledRules:
     """Compile rule files (and everything they import); raise :class:`RuleErrors` on any problem.
 
     With ``compile_regexes=False`` each rule's RE2 regex is compiled when first used
     instead (its syntax is checked either way; only RE2's size limits wait).
+    ``regex_memory``: each regex's RE2 budget in bytes (see :class:`tallyrules.regex.RuleRegex`).
     """
     with _cyclic_gc_paused():
-        compilation = _Compilation(sources, functions or {}, compile_regexes)
+        compilation = _Compilation(sources, functions or {}, compile_regexes, regex_memory)
         if not compilation.loaded_cleanly:
             # keep going to find the errors of the files that did parse
             with contextlib.suppress(RuleErrors):

@@ -15,6 +15,7 @@ from .errors import PluginError, RuleErrors, TallyrulesError, error_record
 from .inputs import InputProblem, Item
 from .matcher import Matcher, NearMiss
 from .packs import Pack, Plugins, load_plugins
+from .regex import REGEX_MEMORY
 from .results import SPAN_FIELDS, DocumentResult, Extraction
 
 Document = str | tuple[Any, str] | Mapping[str, Any]
@@ -87,6 +88,7 @@ class Engine:
         texts: Mapping[str, str] | None = None,
         compile_regexes: bool = False,
         pack_folders: Mapping[str, str | Path] | None = None,
+        regex_memory: int = REGEX_MEMORY,
     ) -> None:
         """Compile the installed packs (``packs`` selects, ``exclude`` leaves out) plus rule files at ``paths``.
 
@@ -96,12 +98,18 @@ class Engine:
         that a pattern too large for RE2 is reported here rather than on first use.
         ``pack_folders`` reads the named installed packs from other folders (their source
         trees, say, while an older copy is installed), under the same pack names.
+        ``regex_memory`` is each rule regex's RE2 budget in bytes, which bounds its cached
+        automaton states: less memory for less speed (see docs/performance.md, *Where the memory
+        goes*); a pattern that does not fit a smaller budget gets the default one.
         :raises RuleErrors: a rule file is wrong.  :raises PluginError: a plugin is.
         """
+        if regex_memory <= 0:
+            raise ValueError(f"regex_memory must be a positive number of bytes, not {regex_memory}")
         self._args = dict(packs=packs, exclude=tuple(exclude), paths=tuple(str(p) for p in paths),
                           plugins=tuple(plugins), skip_broken=skip_broken, use_installed=use_installed,
                           texts=dict(texts or {}), compile_regexes=compile_regexes,
-                          pack_folders={name: str(folder) for name, folder in (pack_folders or {}).items()})
+                          pack_folders={name: str(folder) for name, folder in (pack_folders or {}).items()},
+                          regex_memory=regex_memory)
         found: Plugins = load_plugins(plugins, skip_broken=skip_broken, use_entry_points=use_installed)
         chosen = selected_packs(found, packs, exclude)
         moved = dict(pack_folders or {})
@@ -113,7 +121,7 @@ class Engine:
         while True:
             sources = [s for pack in chosen for s in pack.sources()] + own
             try:
-                self.compiled: CompiledRules = compile_rules(sources, found.functions, compile_regexes)
+                self.compiled: CompiledRules = compile_rules(sources, found.functions, compile_regexes, regex_memory)
                 break
             except RuleErrors as errors:
                 broken = _packs_in_error(chosen, errors)

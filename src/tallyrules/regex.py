@@ -178,7 +178,8 @@ class RuleRegex:
     __slots__ = ("source", "groups", "memory", "_programs")
 
     def __init__(self, source: str, memory: int = REGEX_MEMORY, groups: list[str | None] | None = None) -> None:
-        """``memory``: the program's RE2 budget (program and DFA states); ``groups``: the
+        """``memory``: the program's RE2 budget in bytes (program and DFA states; a pattern that
+        does not fit a budget below ``REGEX_MEMORY`` gets ``REGEX_MEMORY``); ``groups``: the
         pattern's :func:`capture_groups`, when the caller knows them already."""
         self.source = source
         self.memory = memory
@@ -212,7 +213,14 @@ class RuleRegex:
         long_text = length > LONG_TEXT
         program = self._programs.get(long_text)
         if program is None:
-            program = _compile(self.source, LONG_TEXT_REGEX_MEMORY if long_text else self.memory)
+            memory = LONG_TEXT_REGEX_MEMORY if long_text else self.memory
+            try:
+                program = _compile(self.source, memory)
+            except RegexError:
+                if memory >= REGEX_MEMORY:
+                    raise
+                # a budget chosen below the default is a wish, not a limit on which rules may run
+                program = _compile(self.source, REGEX_MEMORY)
             self._programs[long_text] = program
         return program
 
