@@ -105,7 +105,8 @@ def split(text: str) -> tuple[list[str], list[int], list[int], list[str]]:
     return parts[1::2], offsets[0:-1:2], offsets[1::2], parts[0:-1:2]
 
 
-def _separation(separator: str) -> int:
+def separation(separator: str) -> int:
+    """How two tokens (or units) with ``separator`` between them are separated: GLUED, SPACED or BREAK."""
     if not separator:
         return GLUED
     if separator.count("\n") <= 1 and not separator.strip(GAP_SPACE_CHARS + "\n"):
@@ -324,7 +325,7 @@ class _Separations(dict[str, int]):
     """Separator -> GLUED, SPACED or BREAK, cached (bounded: separators are few)."""
 
     def __missing__(self, separator: str) -> int:
-        found = _separation(separator)
+        found = separation(separator)
         if len(self) < 10_000:
             self[separator] = found
         return found

@@ -1,0 +1,132 @@
+"""Speed of the unit layer, and token classes searched over units against over characters.
+
+    python benchmarks/units.py [--corpus PATH] [--repeat N] [--json out.json]
+
+Reads the news corpus (``../shared/corpus/ag_news_test.jsonl`` beside the repository) and
+reports, from one run (the machine may be shared: read the ratios):
+
+* one Python ``re`` number pass over the same texts (the baseline of
+  ``benchmarks/throughput.py``), in MB/s of UTF-8;
+* units + features + unit string (:meth:`tallyrules.units.UnitClassifier.document`), with an
+  empty feature cache and warm;
+* for each token class: the size of its RE2 program over characters (the regex the pattern
+  compiler writes) and over unit strings (:func:`tallyrules.units.class_pattern`), and the
+  time of finding all its matches in every item both ways, through the same search loop
+  (:meth:`tallyrules.regex.RuleRegex.search_all`) and the same number of matches.
+
+Every timing is the best of ``--repeat`` runs.  Without the corpus it says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tallyrules.regex import EncodedText, RuleRegex
+from tallyrules.tokenizer import SHAPE_CLASSES, class_regex
+from tallyrules.units import UnitClassifier, class_pattern
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "ag_news_test.jsonl"
+NUMBER_RE = r"\d+(?:[.,]\d+)*"  # the baseline of benchmarks/throughput.py
+CLASSES = [*SHAPE_CLASSES, "ANY"]
+
+
+def load_texts(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as stream:
+        return [json.loads(line)["text"] for line in stream if line.strip()]
+
+
+def best_of(repeat: int, run: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def re_number_pass(texts: list[str]) -> None:
+    pattern = re.compile(NUMBER_RE)
+    for text in texts:
+        for match in pattern.finditer(text):
+            match.span()
+
+
+def search_every(regex: RuleRegex, subjects: list[EncodedText]) -> int:
+    return sum(len(regex.search_all(subject)) for subject in subjects)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not args.corpus.exists():
+        print(f"no corpus at {args.corpus}: nothing to measure")
+        return 0
+    texts = load_texts(args.corpus)
+    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    load_before = os.getloadavg()
+    baseline = best_of(args.repeat, lambda: re_number_pass(texts))
+
+    cold = float("inf")
+    for _ in range(args.repeat):
+        classifier = UnitClassifier()
+        started = time.perf_counter()
+        documents = [classifier.document(text) for text in texts]
+        cold = min(cold, time.perf_counter() - started)
+    warm = best_of(args.repeat, lambda: [classifier.document(text) for text in texts])
+    units = sum(len(document.units) for document in documents)
+
+    by_characters = [EncodedText(text) for text in texts]
+    by_units = [EncodedText(document.string) for document in documents]
+    classes = {}
+    for name in CLASSES:
+        character_regex, unit_regex = RuleRegex(class_regex(name)), RuleRegex(class_pattern(name, classifier))
+        matches = search_every(character_regex, by_characters), search_every(unit_regex, by_units)
+        classes[name] = {
+            "program_size": [character_regex.program_size, unit_regex.program_size],
+            "seconds": [best_of(args.repeat, lambda r=character_regex: search_every(r, by_characters)),
+                        best_of(args.repeat, lambda r=unit_regex: search_every(r, by_units))],
+            "matches": list(matches),
+        }
+    load_after = os.getloadavg()
+
+    report = {
+        "corpus": str(args.corpus), "documents": len(texts), "megabytes": round(megabytes, 3), "units": units,
+        "unit_types": classifier.cached_types, "unit_codes": len(classifier.codes_with(0)),
+        "load_average": [round(x, 2) for x in (*load_before, *load_after)],
+        "re_number_pass": {"seconds": baseline, "mb_per_s": megabytes / baseline},
+        "unit_string": {"cold": {"seconds": cold, "times_re_pass": cold / baseline},
+                        "warm": {"seconds": warm, "times_re_pass": warm / baseline}},
+        "classes": classes,
+    }
+    print(f"corpus: {len(texts)} documents, {megabytes:.2f} MB, {units} units, {classifier.cached_types} unit types, "
+          f"{report['unit_codes']} codes")
+    print(f"load average (1, 5, 15 min) before {load_before[0]:.1f} {load_before[1]:.1f} {load_before[2]:.1f}, "
+          f"after {load_after[0]:.1f} {load_after[1]:.1f} {load_after[2]:.1f}")
+    print(f"{'re number pass':40} {megabytes / baseline:7.1f} MB/s   1.0x")
+    for name, seconds in (("unit string, cold cache", cold), ("unit string, warm cache", warm)):
+        print(f"{name:40} {megabytes / seconds:7.1f} MB/s {seconds / baseline:5.1f}x the re pass")
+    print(f"\n{'class':12} {'program size':>20} {'search, s':>20} {'ratio':>6} {'matches':>9}")
+    print(f"{'':12} {'chars':>10}{'units':>10} {'chars':>10}{'units':>10}")
+    for name, figures in classes.items():
+        chars, over_units = figures["seconds"]
+        print(f"{name:12} {figures['program_size'][0]:>10}{figures['program_size'][1]:>10} "
+              f"{chars:>10.3f}{over_units:>10.3f} {chars / over_units:>5.1f}x {figures['matches'][0]:>9}")
+        if figures["matches"][0] != figures["matches"][1]:
+            print(f"    (over units: {figures['matches'][1]} matches)")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

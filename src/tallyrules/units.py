@@ -1,0 +1,388 @@
+"""Units: the finest pieces at which a pattern element can start or end, and their classes.
+
+Step 2 of the matching core (docs/matching-core.md) will run rules over a string with one
+code point per unit instead of one per character; the matcher does not use this module yet.
+The tokens of :mod:`tallyrules.tokenizer` are too coarse for that: an element may start or
+end inside one ("F-16" is one token, and ``NUM`` finds "16" in it, since RE2's ASCII ``\\b``
+holds between "-" and "1").  A unit is
+
+* a maximal run of ASCII letters and digits (inside one, RE2's ``\\b`` never holds, so an
+  element with a word edge cannot start there), or
+* any other character that is not a space, alone (a non-ASCII letter, a digit outside
+  ASCII, punctuation, ``_``).
+
+So "F-16" is three units, "5bn" one, "Zürich" three (Z, ü, rich), "U.S." four.  What the
+units guarantee (``tests/test_units.py`` checks it): in a match of a rule made of literals,
+lexicons and token classes, every element starts and ends at a unit edge, except where
+``~`` glues two elements, where a regex atom's edge is not known to be a word character,
+and the second form of ``ABBR`` ("Gen.", which has no word boundary before it) right after
+a word class.  Those stay on the character matcher.
+
+Each unit is classified once per type (its string), and its code also says whether it is glued
+to an ASCII letter, digit or ``_`` on either side: RE2's ``\\b`` is defined by those neighbours
+(it holds before a run after a space, and before "é" right after a run), and the code must carry
+what a word boundary next to the unit would see.  Each distinct (features, context) combination
+is one code point; a document becomes a *unit string*: the codes of its units with a marker
+between two units that are not glued (:data:`SPACED_MARK`, :data:`BREAK_MARK`), so a pattern
+over the unit string says "glued" by writing two codes side by side and "a gap" with an
+optional marker.
+
+:func:`class_pattern` gives, for each token class of :data:`tokens.TOKEN_CLASSES`, an RE2
+pattern over unit strings that matches exactly the unit sequences whose text the class's
+character regex matches (the property ``tests/test_units.py`` checks on generated text and
+news).  It is written against the features below: the classes' knowledge of letters, digits
+and punctuation lives in those features, computed by the same compact ranges as the
+character regexes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from itertools import accumulate
+
+import attrs
+
+from .tokenizer import BREAK, CODE_BASE, GLUED, SPACE_CHARS, SPACED, re2_to_python, separation
+from .tokens import LETTER_RANGES, LOWER_RANGES, UPPER_RANGES
+
+# ---- splitting ---------------------------------------------------------------------------------
+
+_SPACES = "".join(f"\\x{{{ord(c):x}}}" for c in SPACE_CHARS)
+#: One unit (RE2 syntax): a run of ASCII letters and digits, or any other non-space character.
+UNIT_REGEX = rf"[A-Za-z0-9]+|[^{_SPACES}]"
+_SPLITTER = re.compile(f"({re2_to_python(UNIT_REGEX)})", re.ASCII)
+
+
+def split_units(text: str) -> tuple[list[str], list[int], list[int], list[str]]:
+    """The units of ``text``, their start and end offsets, and the separator before each.
+
+    >>> split_units("F-16s, 5bn")[0]
+    ['F', '-', '16s', ',', '5bn']
+    """
+    parts = _SPLITTER.split(text)  # separator, unit, separator, unit, ..., what follows the last unit
+    offsets = list(accumulate(map(len, parts)))
+    return parts[1::2], offsets[0:-1:2], offsets[1::2], parts[0:-1:2]
+
+
+# ---- features ----------------------------------------------------------------------------------
+
+
+def _bits(*names: str) -> dict[str, int]:
+    return {name: 1 << index for index, name in enumerate(names)}
+
+
+#: One bit per feature a unit can have.  ``RUN_*`` describe a run of ASCII letters and digits,
+#: the others a unit of one character; ``AFTER_WORD_CHAR`` / ``BEFORE_WORD_CHAR`` are its context.
+FEATURE: dict[str, int] = _bits(
+    "RUN",  # a run of ASCII letters and digits
+    "RUN_LETTER_FIRST", "RUN_UPPER_FIRST", "RUN_LOWER_FIRST",  # its first character
+    "RUN_DIGITS", "RUN_UP_TO_3_DIGITS", "RUN_3_DIGITS",  # all digits; at most three; exactly three
+    "RUN_UPPER_OR_DIGITS",  # only A-Z and 0-9
+    "RUN_LONG",  # two characters or more
+    "RUN_LETTERS_1", "RUN_LETTERS_2", "RUN_LETTERS_3", "RUN_LETTERS_4", "RUN_LETTERS_5",  # only letters, so many
+    "LETTER", "UPPER_LETTER", "LOWER_LETTER",  # one non-ASCII letter of the compact Latin ranges
+    "JOINER",  # an apostrophe or hyphen a word may hold: ' ’ ‐ -
+    "HYPHEN_MINUS", "PERIOD", "COMMA", "AMPERSAND",
+    "PUNCT",  # neither letter nor digit (what the PUNCT class matches)
+    "QUOTE", "OPEN_QUOTE", "CLOSE_QUOTE", "DASH_CHAR",
+    "AFTER_WORD_CHAR", "BEFORE_WORD_CHAR",  # glued to an ASCII letter, digit or "_" (RE2's \w) on that side
+)
+
+_LETTER = re.compile(f"[{re2_to_python(LETTER_RANGES)}]")
+_UPPER = re.compile(f"[{re2_to_python(UPPER_RANGES)}]")
+_LOWER = re.compile(f"[{re2_to_python(LOWER_RANGES)}]")
+_SINGLE_CHAR_FEATURES: tuple[tuple[str, str], ...] = (
+    ("JOINER", "'’‐-"),
+    ("HYPHEN_MINUS", "-"),
+    ("PERIOD", "."),
+    ("COMMA", ","),
+    ("AMPERSAND", "&"),
+    ("QUOTE", "\"“”„«»"),
+    ("OPEN_QUOTE", "\"“„«"),
+    ("CLOSE_QUOTE", "\"”»"),
+    ("DASH_CHAR", "‐‑‒–—―"),
+)
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def unit_features(unit: str) -> int:
+    """The features of one unit (as :func:`split_units` gives it), its context aside."""
+    bit = FEATURE
+    first = unit[0]
+    if first.isascii() and first.isalnum():
+        bits = bit["RUN"]
+        if first.isalpha():
+            bits |= bit["RUN_LETTER_FIRST"] | (bit["RUN_UPPER_FIRST"] if first.isupper() else bit["RUN_LOWER_FIRST"])
+        if unit.isdigit():
+            bits |= bit["RUN_DIGITS"]
+            if len(unit) <= 3:
+                bits |= bit["RUN_UP_TO_3_DIGITS"]
+            if len(unit) == 3:
+                bits |= bit["RUN_3_DIGITS"]
+        if all(c.isdigit() or c.isupper() for c in unit):
+            bits |= bit["RUN_UPPER_OR_DIGITS"]
+        if len(unit) >= 2:
+            bits |= bit["RUN_LONG"]
+        if unit.isalpha() and len(unit) <= 5:
+            bits |= bit[f"RUN_LETTERS_{len(unit)}"]
+        return bits
+    bits = 0
+    if _LETTER.match(first):
+        bits |= bit["LETTER"]
+        if _UPPER.match(first):
+            bits |= bit["UPPER_LETTER"]
+        if _LOWER.match(first):
+            bits |= bit["LOWER_LETTER"]
+    elif not "\ue000" <= first <= "\uf8ff":
+        # RE2's \s and the gap spaces are never units, 0-9 are runs; the private-use area is kept
+        # for mask tokens (the matcher replaces it in documents), which no token class matches
+        bits |= bit["PUNCT"]
+    for name, chars in _SINGLE_CHAR_FEATURES:
+        if first in chars:
+            bits |= bit[name]
+    return bits
+
+
+# ---- the unit string ---------------------------------------------------------------------------
+
+#: Between two units that are not glued: spaces with at most one line break (what a pattern's
+#: gap crosses), or a break no pattern sequence crosses (a blank line, a form feed).
+SPACED_MARK = "\x01"
+BREAK_MARK = "\x02"
+_MARKS = {SPACED: SPACED_MARK, BREAK: BREAK_MARK, GLUED: ""}
+
+
+@attrs.frozen(eq=False)
+class UnitText:
+    """One document as units: parallel lists and the unit string."""
+
+    text: str
+    units: list[str]
+    starts: list[int]
+    ends: list[int]
+    string: str  # unit codes, with SPACED_MARK / BREAK_MARK between units that are not glued
+    positions: list[int]  # the index in ``string`` of each unit's code
+
+
+class UnitClassifier:
+    """Classify unit types once, and intern each (features, context) combination as a code point.
+
+    Codes are interned in the order met, from :data:`tokenizer.CODE_BASE` up; ``codes_with``
+    lists the codes interned so far that have given features, so a pattern over unit strings
+    is built once the alphabet it must cover has been seen (or rebuilt when it grows).
+    """
+
+    def __init__(self, max_types: int = 200_000) -> None:
+        self.max_types = max_types
+        self._features = _FeatureCache(self._new_type)
+        self._codes = _CodeTable(self._new_code)
+        self._combinations: list[int] = []
+
+    def features(self, unit: str) -> int:
+        """The features of ``unit`` (cached per type; the cache is emptied when full)."""
+        return self._features[unit]
+
+    def _new_type(self, unit: str) -> int:
+        if len(self._features) >= self.max_types:
+            self._features.clear()
+        found = self._features[unit] = unit_features(unit)
+        return found
+
+    @property
+    def cached_types(self) -> int:
+        """How many unit types the feature cache holds."""
+        return len(self._features)
+
+    def code(self, features: int) -> str:
+        """The code point of a combination of features (interned on first use)."""
+        return self._codes[features]
+
+    def _new_code(self, features: int) -> str:
+        point = CODE_BASE + len(self._combinations)
+        if point >= 0xD800:
+            point += 0x800  # skip the surrogates
+        found = self._codes[features] = chr(point)
+        self._combinations.append(features)
+        return found
+
+    def features_of(self, code: str) -> int:
+        """What a code point of a unit string stands for."""
+        point = ord(code)
+        index = point - CODE_BASE - (0x800 if point >= 0xE000 else 0)
+        return self._combinations[index]
+
+    def codes_with(self, required: int, excluded: int = 0) -> str:
+        """The codes interned so far with every feature of ``required`` and none of ``excluded``."""
+        return "".join(code for features, code in self._codes.items()
+                       if features & required == required and not features & excluded)
+
+    def document(self, text: str) -> UnitText:
+        """Split ``text`` into units and build its unit string."""
+        units, starts, ends, separators = split_units(text)
+        features = list(map(self._features.__getitem__, units))
+        # the context of glued units: whether RE2's \b sees a word character on that side
+        after, before = FEATURE["AFTER_WORD_CHAR"], FEATURE["BEFORE_WORD_CHAR"]
+        for index in [index for index, separator in enumerate(separators) if not separator and index]:
+            if units[index - 1][-1] in _WORD_CHARS:
+                features[index] |= after
+            if units[index][0] in _WORD_CHARS:
+                features[index - 1] |= before
+        marks = list(map(_MARK_BEFORE.__getitem__, separators))
+        if marks:
+            marks[0] = ""  # nothing before the first unit
+        codes = map(self._codes.__getitem__, features)
+        # each unit's code comes after its mark: its position counts the marks up to it
+        positions = list(accumulate((len(mark) + 1 for mark in marks), initial=-1))[1:]
+        string = "".join([piece for pair in zip(marks, codes, strict=True) for piece in pair])
+        return UnitText(text, units, starts, ends, string, positions)
+
+
+class _FeatureCache(dict[str, int]):
+    """Unit type -> features; a lookup of a type not in it classifies the type (dict.__missing__)."""
+
+    def __init__(self, classify: Callable[[str], int]) -> None:
+        super().__init__()
+        self._classify = classify
+
+    def __missing__(self, unit: str) -> int:
+        return self._classify(unit)
+
+
+class _CodeTable(dict[int, str]):
+    """Features -> code point; a lookup of a combination not in it interns the combination."""
+
+    def __init__(self, intern: Callable[[int], str]) -> None:
+        super().__init__()
+        self._intern = intern
+
+    def __missing__(self, features: int) -> str:
+        return self._intern(features)
+
+
+class _MarksBefore(dict[str, str]):
+    """Separator -> the mark written before the unit after it (cached: separators are few)."""
+
+    def __missing__(self, separator: str) -> str:
+        found = _MARKS[separation(separator)]
+        if len(self) < 10_000:
+            self[separator] = found
+        return found
+
+
+_MARK_BEFORE = _MarksBefore()
+
+
+# ---- token classes over units ------------------------------------------------------------------
+
+
+def _any_of(classifier: UnitClassifier, *alternatives: tuple[Iterable[str], Iterable[str]]) -> str:
+    """A character class of the codes having all the features of one of ``alternatives``
+    (each a pair: the features required, the features excluded); a class that can match nothing
+    when no such code has been interned."""
+    codes: set[str] = set()
+    for required, excluded in alternatives:
+        codes.update(classifier.codes_with(_mask(required), _mask(excluded)))
+    if not codes:
+        return r"[^\x00-\x{10ffff}]"
+    return "[" + "".join(f"\\x{{{ord(code):x}}}" for code in sorted(codes)) + "]"
+
+
+def _mask(names: Iterable[str]) -> int:
+    bits = 0
+    for name in names:
+        bits |= FEATURE[name]
+    return bits
+
+
+def _letters_up_to(count: int, letter: Callable[[int], str]) -> str:
+    """Glued units holding between 0 and ``count`` letters in all (``letter(n)``: a unit of n letters)."""
+    if count == 0:
+        return ""
+    options = [letter(n) + _letters_up_to(count - n, letter) for n in range(1, count + 1)]
+    return "(?:" + "|".join(options) + ")?"
+
+
+def class_pattern(name: str, classifier: UnitClassifier) -> str:
+    """An RE2 pattern over unit strings for token class ``name`` (not glued to its neighbours).
+
+    It matches exactly the unit sequences whose text the class's character regex matches, its
+    word boundaries included (a ``\\b`` before a run is a run not glued after an ``_``).  Built
+    from the codes interned so far: rebuild it when the classifier has met new combinations.
+    """
+    def units(*alternatives: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
+        return _any_of(classifier, *alternatives)
+
+    edge = ("AFTER_WORD_CHAR", "BEFORE_WORD_CHAR")
+    # a run that may start a \b-bounded class, or a letter of another script that needs no boundary
+    digits = units((("RUN_DIGITS",), edge))
+    up_to_3 = units((("RUN_UP_TO_3_DIGITS",), edge))
+    three = units((("RUN_3_DIGITS",), edge))
+    comma, period = units((("COMMA",), ())), units((("PERIOD",), ()))
+    number = f"(?:{up_to_3}(?:{comma}{three})+(?:{period}{digits})?|{digits}(?:{period}{digits})?)"
+    any_run = units((("RUN",), ()))
+    letter = units((("LETTER",), ()))
+    alnum = f"(?:{any_run}|{letter})"
+    joiner = units((("JOINER",), ()))
+    word_body = f"(?:{alnum}|{joiner}{alnum})*"
+
+    def word(run_first: str, letter_first: str) -> str:
+        first = units(((run_first,), ("AFTER_WORD_CHAR",)), ((letter_first,), ()))
+        return f"(?:{first}{word_body})"
+
+    if name == "NUM":
+        return number
+    if name == "WORD":
+        return word("RUN_LETTER_FIRST", "LETTER")
+    if name == "CAP":
+        return word("RUN_UPPER_FIRST", "UPPER_LETTER")
+    if name == "LOWER":
+        return word("RUN_LOWER_FIRST", "LOWER_LETTER")
+    if name == "UPPER":
+        # an initial capital and one or more capitals, digits or "&" after it, the initial's run included
+        upper_run = units((("RUN_UPPER_FIRST", "RUN_UPPER_OR_DIGITS"), ("AFTER_WORD_CHAR",)))
+        long_upper_run = units((("RUN_UPPER_FIRST", "RUN_UPPER_OR_DIGITS", "RUN_LONG"), ("AFTER_WORD_CHAR",)))
+        body = units((("RUN_UPPER_OR_DIGITS",), ()), (("UPPER_LETTER",), ()), (("AMPERSAND",), ()))
+        first = units((("UPPER_LETTER",), ()))
+        return f"(?:{long_upper_run}{body}*|(?:{upper_run}|{first}){body}+)"
+    if name == "ABBR":
+        return _abbreviation(units, period)
+    if name == "ALNUM":
+        first = units((("RUN",), ("AFTER_WORD_CHAR",)), (("LETTER",), ()))
+        return f"(?:{first}{word_body})"
+    if name in ("PUNCT", "QUOTE", "OPEN_QUOTE", "CLOSE_QUOTE"):
+        return units(((name,), ()))
+    if name == "DASH":
+        hyphen = units((("HYPHEN_MINUS",), ()))
+        return f"(?:{units((('DASH_CHAR',), ()))}|{hyphen}{hyphen}?)"
+    if name == "ANY":
+        first = units((("RUN",), ("AFTER_WORD_CHAR",)), (("LETTER",), ()))
+        dotted = _dotted_letters(units, period)
+        return f"(?:{number}|{dotted}|{first}{word_body}|{units((('PUNCT',), ()))})"
+    raise KeyError(name)
+
+
+def _dotted_letters(units: Callable[..., str], period: str) -> str:
+    """Two or more letters each followed by a period ("U.S."), a word boundary before the first:
+    an ASCII letter not glued after a word character, or another letter glued after one."""
+    first = units((("RUN_LETTERS_1",), ("AFTER_WORD_CHAR",)), (("LETTER", "AFTER_WORD_CHAR"), ()))
+    other = units((("RUN_LETTERS_1",), ()), (("LETTER",), ()))
+    return f"(?:{first}{period}(?:{other}{period})+)"
+
+
+def _abbreviation(units: Callable[..., str], period: str) -> str:
+    """ABBR: dotted letters ("U.S."), or a capital and at most four letters then a period
+    ("Gen.").  The second form has no word boundary before it in the character regex, so a
+    match of it that starts inside a run is not a unit sequence (see the module's docstring)."""
+    def letters(count: int) -> str:
+        run = units(((f"RUN_LETTERS_{count}",), ()))
+        return f"(?:{run}|{units((('LETTER',), ()))})" if count == 1 else run
+
+    def capital_then(count: int) -> str:  # a capital starting a unit, and count letters in all
+        run = units(((f"RUN_LETTERS_{count}", "RUN_UPPER_FIRST"), ()))
+        if count == 1:
+            return f"(?:{run}|{units((('UPPER_LETTER',), ()))})"
+        return run
+
+    titled = "|".join(capital_then(n) + _letters_up_to(5 - n, letters) for n in range(1, 6))
+    return f"(?:{_dotted_letters(units, period)}|(?:{titled}){period})"
