@@ -48,6 +48,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import spacy_peer  # noqa: E402
+from baseline import NUMBER_RE  # noqa: E402
 from sample_data import PATHOLOGICAL, SAMPLE_RULES, Doc, load_corpus  # noqa: E402
 
 import tallyrules  # noqa: E402
@@ -55,7 +56,6 @@ from tallyrules.inputs import InputDocument  # noqa: E402
 from tallyrules.parallel import extract_parallel  # noqa: E402
 from tallyrules.regex import LONG_TEXT, EncodedText, RuleRegex  # noqa: E402
 
-NUMBER_RE = r"\d+(?:[.,]\d+)*"
 # the targets of the matching core (issue 11): a ratio to one `re` pass of at most 10 (lower is
 # better) and at least 3 times spaCy's speed
 TARGETS = {"mb_per_s": 10.0, "re_ratio": 10.0, "vs_spacy": 3.0, "peak_rss_mb": 200.0, "startup_s": 0.5,

@@ -20,44 +20,21 @@ each as MB/s and as its time over the ``re`` pass's.  Every timing is the best o
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import re
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import re2
 
-import tallyrules
-from tallyrules.tokenizer import _SPLITTER, SPLIT_REGEX, TokenClassifier, engine_lexicons, split
-from tallyrules.tokens import compact_classes
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "ag_news_test.jsonl"
-NUMBER_RE = r"\d+(?:[.,]\d+)*"  # the baseline of benchmarks/throughput.py
+from baseline import best_of, corpus_run, re_number_pass  # noqa: E402
 
-
-def load_texts(path: Path) -> list[str]:
-    with path.open(encoding="utf-8") as stream:
-        return [json.loads(line)["text"] for line in stream if line.strip()]
-
-
-def best_of(repeat: int, run: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def re_number_pass(texts: list[str]) -> None:
-    pattern = re.compile(NUMBER_RE)
-    for text in texts:
-        for match in pattern.finditer(text):
-            match.span()
+import tallyrules  # noqa: E402
+from tallyrules.tokenizer import _SPLITTER, SPLIT_REGEX, TokenClassifier, engine_lexicons, split  # noqa: E402
+from tallyrules.tokens import compact_classes  # noqa: E402
 
 
 def python_regex_alone(texts: list[str]) -> None:
@@ -90,15 +67,10 @@ def re2_finditer(texts: list[str]) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    if not args.corpus.exists():
-        print(f"no corpus at {args.corpus}: nothing to measure")
+    run = corpus_run(__doc__ or "", repeat=5)
+    if run is None:
         return 0
-    texts = load_texts(args.corpus)
+    args, texts = run
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     assert all(_RE2_SPLITTER.findall(t) == split_pairs(t) for t in texts[:500]), "RE2 and re split differently"
 

@@ -19,43 +19,21 @@ Every timing is the best of ``--repeat`` runs.  Without the corpus it says so an
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import re
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-from tallyrules.regex import EncodedText, RuleRegex
-from tallyrules.tokenizer import SHAPE_CLASSES, class_regex
-from tallyrules.units import UnitClassifier, class_pattern
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "ag_news_test.jsonl"
-NUMBER_RE = r"\d+(?:[.,]\d+)*"  # the baseline of benchmarks/throughput.py
+from baseline import best_of, corpus_run, re_number_pass  # noqa: E402
+
+from tallyrules.regex import EncodedText, RuleRegex  # noqa: E402
+from tallyrules.tokenizer import SHAPE_CLASSES, class_regex  # noqa: E402
+from tallyrules.units import UnitClassifier, class_pattern  # noqa: E402
+
 CLASSES = [*SHAPE_CLASSES, "ANY"]
-
-
-def load_texts(path: Path) -> list[str]:
-    with path.open(encoding="utf-8") as stream:
-        return [json.loads(line)["text"] for line in stream if line.strip()]
-
-
-def best_of(repeat: int, run: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def re_number_pass(texts: list[str]) -> None:
-    pattern = re.compile(NUMBER_RE)
-    for text in texts:
-        for match in pattern.finditer(text):
-            match.span()
 
 
 def search_every(regex: RuleRegex, subjects: list[EncodedText]) -> int:
@@ -63,15 +41,10 @@ def search_every(regex: RuleRegex, subjects: list[EncodedText]) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    if not args.corpus.exists():
-        print(f"no corpus at {args.corpus}: nothing to measure")
+    run = corpus_run(__doc__ or "", repeat=3)
+    if run is None:
         return 0
-    texts = load_texts(args.corpus)
+    args, texts = run
     megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     load_before = os.getloadavg()
     baseline = best_of(args.repeat, lambda: re_number_pass(texts))

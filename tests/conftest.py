@@ -17,11 +17,45 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 
 from tallyrules import Engine, RuleError, RuleErrors
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PACK = FIXTURES / "pack"
+
+# Generated text for the property tests of the token and unit layers: characters news text
+# has, and the ones that test the edges of those models.
+TEXT_ALPHABET = (
+    "abcxyzABCXYZ0123456789 .,;:!?%$€£&@#/()[]'\"-_+*=<>"
+    "“”‘’„«»‐‑‒–—―"  # curly quotes and dashes
+    "éÜßñçøÆſİıµªĀ"  # Latin letters beyond ASCII, some with odd case folding
+    "МоскваΣσς東京٣𝟘😀\u0301"  # letters, digits and marks outside the Latin ranges
+    "\t\n\r\f\v\xa0\u2009\u202f\u2028\u3000"  # spaces, some of them not gaps
+)
+TEXT_FRAGMENTS = ["U.S.", "u.s.", "6,000", "1,0000", "1,00", "1.5", "Gen.", "Éric.", "Zürich", "one-third", "don’t",
+                  "--", "5bn", "$15", "F-16", "747s", "AT&T", "A&", "NATO", "É.U.", "xé.u.", "e.g.", "foo_bar", "_1",
+                  " \n ", "\n\n", "  "]
+
+
+def check_pieces(text: str, pieces: list[str], starts: list[int], ends: list[int], separators: list[str],
+                 spaces: str) -> None:
+    """What a splitting pass (tokens or units) promises: exact offsets, in order, never
+    overlapping, and every character of ``text`` in a piece or in a separator of ``spaces``."""
+    assert len(pieces) == len(starts) == len(ends) == len(separators)
+    previous_end = 0
+    for piece, start, end, separator in zip(pieces, starts, ends, separators, strict=True):
+        assert text[start:end] == piece and piece
+        assert text[previous_end:start] == separator
+        assert all(char in spaces for char in separator)
+        previous_end = end
+    assert all(char in spaces for char in text[previous_end:])
+
+
+def generated_texts(max_pieces: int = 25) -> st.SearchStrategy[str]:
+    """Texts made of fragments, runs of :data:`TEXT_ALPHABET` and any characters at all."""
+    pieces = st.one_of(st.sampled_from(TEXT_FRAGMENTS), st.text(TEXT_ALPHABET, max_size=6), st.text(max_size=3))
+    return st.lists(pieces, max_size=max_pieces).map("".join)
 
 # Set at import, before any engine is built (collecting the examples of rule files builds some).
 SESSION_PARSE_CACHE = tempfile.mkdtemp(prefix="tallyrules-test-parse-cache-")

@@ -28,22 +28,13 @@ from tallyrules.tokenizer import (
 )
 from tallyrules.tokens import GAP, compact_classes
 
+from .conftest import check_pieces, generated_texts
+
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NEWS = (Path(__file__).parent / "fixtures" / "news_sample.txt").read_text(encoding="utf-8")
 AT = ast.Location("<test>", 1, 1)
 
-# characters news text has, and the ones that test the edges of the token model
-ALPHABET = (
-    "abcxyzABCXYZ0123456789 .,;:!?%$€£&@#/()[]'\"-_+*=<>"
-    "“”‘’„«»‐‑‒–—―"  # curly quotes and dashes
-    "éÜßñçøÆſİıµ"  # Latin letters beyond ASCII, some with odd case folding
-    "МоскваΣσς東京٣𝟘😀\u0301"  # letters, digits and marks outside the Latin ranges
-    "\t\n\r\f\v\xa0\u2009\u202f\u2028\u3000"  # spaces, some of them not gaps
-)
-FRAGMENTS = ["U.S.", "u.s.", "6,000", "1,00", "1.5", "Gen.", "one-third", "don’t", "--", "5bn", "$15", "F-16",
-             "747s", "AT&T", "É.U.", "e.g.", " \n ", "\n\n", "  "]
-texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(ALPHABET, max_size=6), st.text(max_size=3)),
-                 max_size=25).map("".join)
+texts = generated_texts(25)
 
 
 def _with_gap_spaces_as_separators(text: str) -> list[tuple[str, int, int]]:
@@ -53,14 +44,7 @@ def _with_gap_spaces_as_separators(text: str) -> list[tuple[str, int, int]]:
 
 def check_split(text: str) -> None:
     tokens, starts, ends, separators = split(text)
-    assert len(tokens) == len(starts) == len(ends) == len(separators)
-    previous_end = 0
-    for token, start, end, separator in zip(tokens, starts, ends, separators, strict=True):
-        assert text[start:end] == token and token
-        assert text[previous_end:start] == separator  # never overlapping, in order
-        assert all(char in SPACE_CHARS for char in separator)  # every other character is in a token
-        previous_end = end
-    assert all(char in SPACE_CHARS for char in text[previous_end:])
+    check_pieces(text, tokens, starts, ends, separators, SPACE_CHARS)
     # the boundaries of tokens.tokenize(), which the token classes imply
     assert list(zip(tokens, starts, ends, strict=True)) == _with_gap_spaces_as_separators(text)
 

@@ -7,30 +7,19 @@ from pathlib import Path
 import pytest
 import re2
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from tallyrules import Engine
 from tallyrules.regex import regex_options
 from tallyrules.tokenizer import SHAPE_CLASSES, SPACE_CHARS, class_regex
 from tallyrules.units import BREAK_MARK, FEATURE, SPACED_MARK, UnitClassifier, class_pattern, split_units
 
+from .conftest import check_pieces, generated_texts
+
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NEWS = (Path(__file__).parent / "fixtures" / "news_sample.txt").read_text(encoding="utf-8")
 CLASSES = [*SHAPE_CLASSES, "ANY"]
 
-# characters news text has, and the ones that test the edges of the unit model
-ALPHABET = (
-    "abcxyzABCXYZ0123456789 .,;:!?%$€£&@#/()[]'\"-_+*=<>"
-    "“”‘’„«»‐‑‒–—―"  # curly quotes and dashes
-    "éÜßñçøÆſİıµªĀ"  # Latin letters beyond ASCII, some with odd case folding
-    "МоскваΣσς東京٣𝟘😀\u0301"  # letters, digits and marks outside the Latin ranges
-    "\t\n\r\f\v\xa0\u2009\u202f\u2028\u3000"  # spaces, some of them not gaps
-)
-FRAGMENTS = ["U.S.", "u.s.", "6,000", "1,0000", "1,00", "1.5", "Gen.", "Éric.", "Zürich", "one-third", "don’t",
-             "--", "5bn", "$15", "F-16", "747s", "AT&T", "A&", "NATO", "É.U.", "xé.u.", "e.g.", "foo_bar", "_1",
-             " \n ", "\n\n", "  "]
-texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(ALPHABET, max_size=6), st.text(max_size=3)),
-                 max_size=20).map("".join)
+texts = generated_texts(20)
 
 _BOTH = re2._re2.RE2.Anchor.ANCHOR_BOTH
 
@@ -56,18 +45,13 @@ def _byte_offsets(text: str) -> list[int]:
 
 def check_split(text: str) -> None:
     units, starts, ends, separators = split_units(text)
-    assert len(units) == len(starts) == len(ends) == len(separators)
-    previous_end = 0
-    for unit, start, end, separator in zip(units, starts, ends, separators, strict=True):
-        assert text[start:end] == unit and unit
-        assert text[previous_end:start] == separator and all(char in SPACE_CHARS for char in separator)
+    check_pieces(text, units, starts, ends, separators, SPACE_CHARS)
+    for unit, start, separator in zip(units, starts, separators, strict=True):
         # a maximal run of ASCII letters and digits, or one other character
         run = unit.isascii() and unit.isalnum()
         assert run or len(unit) == 1
         if run and separator == "" and start > 0:
             assert not (text[start - 1].isascii() and text[start - 1].isalnum())
-        previous_end = end
-    assert all(char in SPACE_CHARS for char in text[previous_end:])
     if units and ends[-1] < len(text):
         assert not (units[-1].isascii() and units[-1].isalnum() and text[ends[-1]].isascii()
                     and text[ends[-1]].isalnum())

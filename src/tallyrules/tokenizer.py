@@ -24,10 +24,10 @@ It is not used by the matcher yet.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import accumulate
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
@@ -223,7 +223,7 @@ class TokenClassifier:
             self._index(index, lexicon)
         self._combinations: dict[TokenClass, str] = {}
         self._classes: list[TokenClass] = []
-        self._type_codes = _TypeCodes(self._new_code)
+        self._type_codes: ComputedTable[str, str] = ComputedTable(self._new_code)
 
     # ---- building -----------------------------------------------------------------------
     def _index(self, index: int, lexicon: Lexicon) -> None:
@@ -310,28 +310,35 @@ class TokenClassifier:
         return TokenizedText(text, tokens, starts, ends, "".join(map(self._type_codes.__getitem__, tokens)), gaps)
 
 
-class _TypeCodes(dict[str, str]):
-    """The per-type cache: a lookup of a type not in it classifies the type (dict.__missing__)."""
+_Key = TypeVar("_Key", bound=Hashable)
+_Value = TypeVar("_Value")
 
-    def __init__(self, classify: Callable[[str], str]) -> None:
+
+class ComputedTable(dict[_Key, _Value]):
+    """A dict that computes what it lacks: a lookup of a missing key returns ``compute(key)``,
+    which decides whether to store it (a per-type cache bounds itself this way)."""
+
+    def __init__(self, compute: Callable[[_Key], _Value]) -> None:
         super().__init__()
-        self._classify = classify
+        self._compute = compute
 
-    def __missing__(self, token: str) -> str:
-        return self._classify(token)
+    def __missing__(self, key: _Key) -> _Value:
+        return self._compute(key)
 
 
-class _Separations(dict[str, int]):
-    """Separator -> GLUED, SPACED or BREAK, cached (bounded: separators are few)."""
-
-    def __missing__(self, separator: str) -> int:
-        found = separation(separator)
-        if len(self) < 10_000:
-            self[separator] = found
+def bounded_cache(compute: Callable[[_Key], _Value], limit: int = 10_000) -> ComputedTable[_Key, _Value]:
+    """A :class:`ComputedTable` that keeps the first ``limit`` keys computed (for small key sets)."""
+    def remember(key: _Key) -> _Value:
+        found = compute(key)
+        if len(table) < limit:
+            table[key] = found
         return found
 
+    table: ComputedTable[_Key, _Value] = ComputedTable(remember)
+    return table
 
-_SEPARATIONS = _Separations()
+
+_SEPARATIONS: ComputedTable[str, int] = bounded_cache(separation)  # separator -> GLUED, SPACED or BREAK
 _START_OF_TEXT = bytes([BREAK])
 
 

@@ -43,7 +43,17 @@ from itertools import accumulate
 
 import attrs
 
-from .tokenizer import BREAK, CODE_BASE, GLUED, SPACE_CHARS, SPACED, re2_to_python, separation
+from .tokenizer import (
+    BREAK,
+    CODE_BASE,
+    GLUED,
+    SPACE_CHARS,
+    SPACED,
+    ComputedTable,
+    bounded_cache,
+    re2_to_python,
+    separation,
+)
 from .tokens import LETTER_RANGES, LOWER_RANGES, UPPER_RANGES
 
 # ---- splitting ---------------------------------------------------------------------------------
@@ -175,8 +185,8 @@ class UnitClassifier:
 
     def __init__(self, max_types: int = 200_000) -> None:
         self.max_types = max_types
-        self._features = _FeatureCache(self._new_type)
-        self._codes = _CodeTable(self._new_code)
+        self._features: ComputedTable[str, int] = ComputedTable(self._new_type)
+        self._codes: ComputedTable[int, str] = ComputedTable(self._new_code)
         self._combinations: list[int] = []
 
     def features(self, unit: str) -> int:
@@ -238,39 +248,7 @@ class UnitClassifier:
         return UnitText(text, units, starts, ends, string, positions)
 
 
-class _FeatureCache(dict[str, int]):
-    """Unit type -> features; a lookup of a type not in it classifies the type (dict.__missing__)."""
-
-    def __init__(self, classify: Callable[[str], int]) -> None:
-        super().__init__()
-        self._classify = classify
-
-    def __missing__(self, unit: str) -> int:
-        return self._classify(unit)
-
-
-class _CodeTable(dict[int, str]):
-    """Features -> code point; a lookup of a combination not in it interns the combination."""
-
-    def __init__(self, intern: Callable[[int], str]) -> None:
-        super().__init__()
-        self._intern = intern
-
-    def __missing__(self, features: int) -> str:
-        return self._intern(features)
-
-
-class _MarksBefore(dict[str, str]):
-    """Separator -> the mark written before the unit after it (cached: separators are few)."""
-
-    def __missing__(self, separator: str) -> str:
-        found = _MARKS[separation(separator)]
-        if len(self) < 10_000:
-            self[separator] = found
-        return found
-
-
-_MARK_BEFORE = _MarksBefore()
+_MARK_BEFORE: ComputedTable[str, str] = bounded_cache(lambda separator: _MARKS[separation(separator)])
 
 
 # ---- token classes over units ------------------------------------------------------------------
