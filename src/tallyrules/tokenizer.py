@@ -100,7 +100,13 @@ def split(text: str) -> tuple[list[str], list[int], list[int], list[str]]:
     >>> split("U.S. troops—6,000")[:3]
     (['U.S.', 'troops', '—', '6,000'], [0, 5, 11, 12], [4, 11, 12, 17])
     """
-    parts = _SPLITTER.split(text)  # separator, token, separator, token, ..., the text after the last token
+    return split_with(_SPLITTER, text)
+
+
+def split_with(splitter: re.Pattern[str], text: str) -> tuple[list[str], list[int], list[int], list[str]]:
+    """Pieces of ``text`` by a compiled regex that is one group (a piece), with their offsets and
+    the separator before each: separators and pieces alternate in ``re.split``'s flat list."""
+    parts = splitter.split(text)  # separator, piece, separator, piece, ..., what follows the last piece
     offsets = list(accumulate(map(len, parts)))
     return parts[1::2], offsets[0:-1:2], offsets[1::2], parts[0:-1:2]
 
@@ -192,6 +198,22 @@ CODE_BASE = 0x2000
 _SURROGATES = range(0xD800, 0xE000)
 
 
+def code_point(index: int) -> str:
+    """The code point of the ``index``-th interned combination: from CODE_BASE up, surrogates skipped."""
+    point = CODE_BASE + index
+    if point >= _SURROGATES.start:
+        point += len(_SURROGATES)
+    if point > 0x10FFFF:
+        raise OverflowError("more class combinations than code points")
+    return chr(point)
+
+
+def code_index(code: str) -> int:
+    """The inverse of :func:`code_point`."""
+    point = ord(code)
+    return point - CODE_BASE - (len(_SURROGATES) if point >= _SURROGATES.stop else 0)
+
+
 @attrs.frozen(eq=False)
 class TokenizedText:
     """One document as tokens: parallel lists (no object per token) and the class string."""
@@ -271,21 +293,14 @@ class TokenClassifier:
         kind = self.classify(token)
         found = self._combinations.get(kind)
         if found is None:
-            point = CODE_BASE + len(self._classes)
-            if point >= _SURROGATES.start:
-                point += len(_SURROGATES)
-            if point > 0x10FFFF:
-                raise OverflowError("more token class combinations than code points")
-            found = self._combinations[kind] = chr(point)
+            found = self._combinations[kind] = code_point(len(self._classes))
             self._classes.append(kind)
         self._type_codes[token] = found
         return found
 
     def class_of(self, code: str) -> TokenClass:
         """What a code point of a class string stands for."""
-        point = ord(code)
-        index = point - CODE_BASE - (len(_SURROGATES) if point >= _SURROGATES.stop else 0)
-        return self._classes[index]
+        return self._classes[code_index(code)]
 
     def codes_with(self, shape: int = 0, lexicons: int = 0, starts: int = 0) -> str:
         """Every code interned so far whose class has all the given bits (for building class patterns)."""

@@ -45,14 +45,16 @@ import attrs
 
 from .tokenizer import (
     BREAK,
-    CODE_BASE,
     GLUED,
     SPACE_CHARS,
     SPACED,
     ComputedTable,
     bounded_cache,
+    code_index,
+    code_point,
     re2_to_python,
     separation,
+    split_with,
 )
 from .tokens import LETTER_RANGES, LOWER_RANGES, UPPER_RANGES
 
@@ -70,9 +72,7 @@ def split_units(text: str) -> tuple[list[str], list[int], list[int], list[str]]:
     >>> split_units("F-16s, 5bn")[0]
     ['F', '-', '16s', ',', '5bn']
     """
-    parts = _SPLITTER.split(text)  # separator, unit, separator, unit, ..., what follows the last unit
-    offsets = list(accumulate(map(len, parts)))
-    return parts[1::2], offsets[0:-1:2], offsets[1::2], parts[0:-1:2]
+    return split_with(_SPLITTER, text)
 
 
 # ---- features ----------------------------------------------------------------------------------
@@ -209,18 +209,13 @@ class UnitClassifier:
         return self._codes[features]
 
     def _new_code(self, features: int) -> str:
-        point = CODE_BASE + len(self._combinations)
-        if point >= 0xD800:
-            point += 0x800  # skip the surrogates
-        found = self._codes[features] = chr(point)
+        found = self._codes[features] = code_point(len(self._combinations))
         self._combinations.append(features)
         return found
 
     def features_of(self, code: str) -> int:
         """What a code point of a unit string stands for."""
-        point = ord(code)
-        index = point - CODE_BASE - (0x800 if point >= 0xE000 else 0)
-        return self._combinations[index]
+        return self._combinations[code_index(code)]
 
     def codes_with(self, required: int, excluded: int = 0) -> str:
         """The codes interned so far with every feature of ``required`` and none of ``excluded``."""
