@@ -14,6 +14,10 @@ reports, from one run (the machine may be shared: read the ratios):
   time of finding all its matches in every item both ways, through the same search loop
   (:meth:`tallyrules.regex.RuleRegex.search_all`) and the same number of matches.
 
+* the rules of the installed packs that are unit-level (:func:`tallyrules.compiler.unit_rules`):
+  whether each finds, on every item, exactly the matches of its character regex (spans and
+  groups, before ``where``), and the time of both searches, for the costliest rules.
+
 Every timing is the best of ``--repeat`` runs.  Without the corpus it says so and exits 0.
 """
 
@@ -29,8 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from baseline import best_of, corpus_run, re_number_pass  # noqa: E402
 
+import tallyrules  # noqa: E402
+from tallyrules.compiler import unit_rules  # noqa: E402
+from tallyrules.matcher import matches_in_characters  # noqa: E402
 from tallyrules.regex import EncodedText, RuleRegex  # noqa: E402
 from tallyrules.tokenizer import SHAPE_CLASSES, class_regex  # noqa: E402
+from tallyrules.unit_patterns import UnitShadow  # noqa: E402
 from tallyrules.units import UnitClassifier, class_pattern  # noqa: E402
 
 CLASSES = [*SHAPE_CLASSES, "ANY"]
@@ -70,6 +78,7 @@ def main() -> int:
                         best_of(args.repeat, lambda r=unit_regex: search_every(r, by_units))],
             "matches": list(matches),
         }
+    rules = rules_over_units(texts, args.repeat)
     load_after = os.getloadavg()
 
     report = {
@@ -80,6 +89,7 @@ def main() -> int:
         "unit_string": {"cold": {"seconds": cold, "times_re_pass": cold / baseline},
                         "warm": {"seconds": warm, "times_re_pass": warm / baseline}},
         "classes": classes,
+        "rules": rules,
     }
     print(f"corpus: {len(texts)} documents, {megabytes:.2f} MB, {units} units, {classifier.cached_types} unit types, "
           f"{report['unit_codes']} codes")
@@ -96,9 +106,43 @@ def main() -> int:
               f"{chars:>10.3f}{over_units:>10.3f} {chars / over_units:>5.1f}x {figures['matches'][0]:>9}")
         if figures["matches"][0] != figures["matches"][1]:
             print(f"    (over units: {figures['matches'][1]} matches)")
+    print(f"\nrules of the installed packs: {rules['unit_level']} of {rules['rules']} unit-level; "
+          f"{rules['identical']} of {rules['compared']} (rule, item) pairs identical to the character regex")
+    print(f"{'rule':46} {'program size':>16} {'search, s':>16} {'ratio':>6}")
+    for name, figures in rules["costliest"].items():
+        (chars, over_units), (size, unit_size) = figures["seconds"], figures["program_size"]
+        print(f"{name:46} {size:>8}{unit_size:>8} {chars:>8.3f}{over_units:>8.3f} {chars / over_units:>5.1f}x")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
+
+
+def rules_over_units(texts: list[str], repeat: int, shown: int = 8) -> dict[str, object]:
+    """Each unit-level rule of the installed packs over every text, both ways: identity and time."""
+    engine = tallyrules.Engine.default()
+    rules = unit_rules(engine.sources, engine.functions)
+    classifier = UnitClassifier(rules.vocabulary)
+    over_units = [UnitShadow(classifier.document(text)) for text in texts]  # the alphabet, then the patterns
+    over_characters = [EncodedText(text) for text in texts]
+    identical = compared = 0
+    timed: dict[str, dict[str, list[float]]] = {}
+    for name, (pattern, _groups) in rules.patterns.items():
+        rule = engine.compiled.by_name(name)
+        assert rule is not None
+        unit_regex = RuleRegex(pattern.render(classifier))
+        for text, by_characters, by_units in zip(texts, over_characters, over_units, strict=True):
+            compared += 1
+            identical += (matches_in_characters(rule.search, by_characters, text)
+                          == matches_in_characters(unit_regex, by_units, text))
+        timed[name] = {
+            "seconds": [best_of(repeat, lambda r=rule.search: search_every(r, over_characters)),
+                        best_of(repeat, lambda r=unit_regex: search_every(r, over_units))],
+            "program_size": [rule.search.program_size, unit_regex.program_size],
+        }
+    costliest = dict(sorted(timed.items(), key=lambda item: -item[1]["seconds"][0])[:shown])
+    return {"rules": len(engine.rules), "unit_level": len(rules.patterns), "compared": compared,
+            "identical": identical, "unit_codes": classifier.generation, "costliest": costliest,
+            "all_seconds": [sum(t["seconds"][0] for t in timed.values()), sum(t["seconds"][1] for t in timed.values())]}
 
 
 if __name__ == "__main__":

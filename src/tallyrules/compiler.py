@@ -28,6 +28,8 @@ from .prefilter import Anchor, PrefilterAnalysis
 from .regex import REGEX_MEMORY, RegexError, RuleRegex, capture_groups
 from .resolution import Reference, Resolution
 from .results import ENGINE_FIELDS, SPAN_FIELDS
+from .unit_patterns import NotUnitLevel, UnitPatternEmitter
+from .units import UnitPattern, UnitSets, Vocabulary
 
 ROLES = ("rule", "fragment", "veto")
 MAX_PATTERN_SIZE = 200_000  # characters of regex after inlining fragments
@@ -109,6 +111,8 @@ class _Compilation:
         self.prefilter = PrefilterAnalysis(self.resolution)
         self.inline_cache: dict[tuple[int, bool, bool], tuple[str, tuple[int, ...]]] = {}
         self.lexicon_regexes: dict[tuple[int, bool, bool, bool], str] = {}
+        self.unit_inline_cache: dict[tuple[int, bool, bool], str | NotUnitLevel] = {}
+        self.unit_lexicon_templates: dict[tuple[int, bool, bool, bool], str] = {}
 
     def report(self) -> list[RuleError]:
         """The errors found, each once, with the line of the file it points at."""
@@ -235,6 +239,39 @@ class _Compilation:
             self.inline_cache[key] = (code, tuple(masks))
         return self.inline_cache[key]
 
+    # ---- over units (step 2b of docs/matching-core.md) -----------------
+    def unit_pattern(self, index: int, sets: UnitSets, vocabulary: Vocabulary) -> tuple[str, list[Group]]:
+        """The unit-string template of rule ``index`` and its groups (those of its regex, in the
+        same order); :class:`NotUnitLevel` when an element of it is not unit-level."""
+        unit, rule = self.resolution.rule_list[index]
+        if rule.pattern is None:
+            raise NotUnitLevel("no match clause")
+        context = EmitContext(with_groups=True)
+        template = self._unit_emitter(unit, sets, vocabulary).emit(rule.pattern, context)
+        return template, context.groups
+
+    def _unit_emitter(self, unit: Unit, sets: UnitSets, vocabulary: Vocabulary) -> UnitPatternEmitter:
+        def template_for(name: str, at: ast.Location, glued_left: bool, glued_right: bool) -> str:
+            found = self.resolution.reference(unit, name, at)
+            if found.mask is not None:
+                raise NotUnitLevel(f"@{name}, a kind or emitted rule (a mask: step 3)")
+            key = (found.targets[0], glued_left, glued_right)
+            if key not in self.unit_inline_cache:
+                fragment_unit, fragment = self.resolution.rule_list[found.targets[0]]
+                try:
+                    emitter = self._unit_emitter(fragment_unit, sets, vocabulary)
+                    assert fragment.pattern is not None  # the character compilation checked it
+                    self.unit_inline_cache[key] = emitter.emit(fragment.pattern, EmitContext(with_groups=False),
+                                                               glued_left, glued_right)
+                except NotUnitLevel as error:
+                    self.unit_inline_cache[key] = error
+            inlined = self.unit_inline_cache[key]
+            if isinstance(inlined, NotUnitLevel):
+                raise NotUnitLevel(f"@{name}: {inlined}")
+            return inlined
+        return UnitPatternEmitter(self.resolution.lexicon_in(unit), template_for, sets, vocabulary,
+                                  self.unit_lexicon_templates)
+
     def _pattern(self, unit: Unit, rule: ast.RuleDef) -> CompiledPattern | None:
         """Emit the regex of a rule's pattern and find what its matches need; None (with the
         error recorded) when the pattern is wrong."""
@@ -353,6 +390,36 @@ class _Compilation:
             for link in unit.tree.links:
                 links.append(Link(frozenset(link.kinds), link.target, link.field, link.copied))
         return tuple(links)
+
+
+@attrs.frozen
+class UnitRules:
+    """The rules of a set of rule files written over unit strings, as far as they are unit-level."""
+
+    patterns: Mapping[str, tuple[UnitPattern, tuple[Group, ...]]]  # rule name -> template and groups
+    not_unit_level: Mapping[str, str]  # rule name -> why it stays on the character matcher
+    vocabulary: Vocabulary  # the words their literals and lexicons name: classify with it
+
+
+def unit_rules(sources: Iterable[RuleSource], functions: Mapping[str, Function] | None = None) -> UnitRules:
+    """Every rule of ``sources`` (which must compile) written over unit strings where it can be
+    (see :mod:`tallyrules.unit_patterns`); the others with the reason they cannot."""
+    compilation = _Compilation(sources, functions or {}, compile_regexes=False)
+    sets, vocabulary = UnitSets(), Vocabulary()
+    templates: dict[str, tuple[str, tuple[Group, ...]]] = {}
+    not_unit_level: dict[str, str] = {}
+    for index, (unit, rule) in enumerate(compilation.resolution.rule_list):
+        name = f"{unit.module}.{rule.name}"
+        try:
+            template, groups = compilation.unit_pattern(index, sets, vocabulary)
+        except NotUnitLevel as error:
+            not_unit_level[name] = str(error)
+            continue
+        templates[name] = (template, tuple(groups))
+    # every pattern shares the one table of sets, complete only now
+    shared = tuple(sets.sets)
+    patterns = {name: (UnitPattern(template, shared), groups) for name, (template, groups) in templates.items()}
+    return UnitRules(patterns, not_unit_level, vocabulary)
 
 
 def compile_rules(sources: Iterable[RuleSource], functions: Mapping[str, Function] | None = None,

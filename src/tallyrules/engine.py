@@ -122,6 +122,8 @@ class Engine:
             sources = [s for pack in chosen for s in pack.sources()] + own
             try:
                 self.compiled: CompiledRules = compile_rules(sources, found.functions, compile_regexes, regex_memory)
+                self.sources: tuple[RuleSource, ...] = tuple(sources)  # the rule files compiled
+                self.functions = found.functions
                 break
             except RuleErrors as errors:
                 broken = _packs_in_error(chosen, errors)

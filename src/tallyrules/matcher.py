@@ -34,7 +34,7 @@ from .errors import RuleFailed
 from .expressions import FunctionFailed
 from .patterns import FILLER, MASK_WIDTH, mask_char
 from .prefilter import Prefilter
-from .regex import ByteSpans, EncodedText, RegexError, masked_ascii_runs
+from .regex import ByteSpans, EncodedText, RegexError, RuleRegex, masked_ascii_runs
 from .results import Extraction, Span
 
 
@@ -68,7 +68,7 @@ class NearMiss:
         return f"{self.kind} {self.text!r} [{self.start}:{self.end}] by {self.rule}: {why}"
 
 
-__all__ = ["Entry", "Matcher", "NearMiss", "RuleFailed"]
+__all__ = ["Entry", "Matcher", "NearMiss", "RuleFailed", "kept_matches", "matches_in_characters"]
 
 # (Python's re, not RE2: RE2's sub() mishandles a non-ASCII replacement; a one-class regex is linear anyway)
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
@@ -92,6 +92,40 @@ def _starts_inside_word(text: str, start: int) -> bool:
     if _is_word(before):
         return True
     return before in "'’" and start > 1 and _is_word(text[start - 2])
+
+
+def kept_matches(search: RuleRegex, shadow: EncodedText, text: str) -> list[tuple[int, int, ByteSpans]]:
+    """The matches of ``search`` over ``shadow`` (a form of ``text``) that a rule keeps, before
+    its ``where``: (start, end) in characters of ``text``, whitespace at either end left out,
+    never starting or ending inside a word (where RE2's ASCII ``\\b`` could not tell), with the
+    byte spans of the match and its groups in ``shadow``."""
+    char_offset = shadow.char_offset
+    length = len(text)
+    kept = []
+    for spans in search.search_all(shadow):
+        start, end = char_offset(spans[0][0]), char_offset(spans[0][1])
+        while start < end and text[start].isspace():
+            start += 1  # an absent optional element may leave its gap at the start
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if start == end:
+            continue
+        if _starts_inside_word(text, start) or (end < length and _is_word(text[end - 1]) and _is_word(text[end])):
+            continue
+        kept.append((start, end, spans))
+    return kept
+
+
+#: One match as a rule keeps it (before ``where``): start, end, and each group's span or None.
+CharacterMatch = tuple[int, int, tuple[tuple[int, int] | None, ...]]
+
+
+def matches_in_characters(search: RuleRegex, shadow: EncodedText, text: str) -> list[CharacterMatch]:
+    """:func:`kept_matches` with each group's span in characters of ``text``: what two ways of
+    matching a rule (over characters, over units) are compared by."""
+    offset = shadow.char_offset
+    return [(start, end, tuple((offset(a), offset(b)) if a >= 0 else None for a, b in spans[1:]))
+            for start, end, spans in kept_matches(search, shadow, text)]
 
 
 def _rank(entry: Entry) -> tuple[int, int, int, int]:
@@ -263,26 +297,12 @@ class _Document:
         if rule.order not in self.possible or (rule.required_masks and not self._has_required_spans(rule)):
             return self.found[rule.order]
         shadow = self.shadow(rule.masks)
-        text = self.text
-        length = len(text)
-        char_offset = shadow.char_offset
         entries: list[Entry] = []
         try:
-            matched = rule.search.search_all(shadow)
+            matched = kept_matches(rule.search, shadow, self.text)
         except RegexError as error:
             raise _not_compiled(rule, error) from None
-        for spans in matched:
-            start, end = char_offset(spans[0][0]), char_offset(spans[0][1])
-            while start < end and text[start].isspace():
-                start += 1  # an absent optional element may leave its gap at the start
-            while end > start and text[end - 1].isspace():
-                end -= 1
-            if start == end:
-                continue
-            if _starts_inside_word(text, start) or (
-                end < length and _is_word(text[end - 1]) and _is_word(text[end])
-            ):
-                continue  # inside a word, where RE2's ASCII \b could not tell
+        for start, end, spans in matched:
             entry = Entry(start, end, rule, spans, shadow)
             if rule.where is not None and not self._holds(rule, entry):
                 if self.dropped is not None:

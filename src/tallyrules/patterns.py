@@ -433,6 +433,8 @@ class PatternEmitter:
     :class:`RuleError` for an unknown name.
     """
 
+    gap = GAP  # what lies between two elements of a sequence
+
     def __init__(
         self,
         lexicon: Callable[[str, ast.Location], Lexicon],
@@ -452,7 +454,7 @@ class PatternEmitter:
         if isinstance(node, ast.Literal):
             if not node.text.split():
                 raise _error("an empty literal matches nothing", node.at)
-            return literal_regex(node.text, node.cased, glued_left, glued_right)
+            return self._literal(node.text, node.cased, glued_left, glued_right)
         if isinstance(node, ast.Regex):
             starts, ends = _regex_edges(node.source)
             return _bounded(check_regex(node.source, node.ignore_case, node.at), starts, ends, glued_left, glued_right)
@@ -495,6 +497,9 @@ class PatternEmitter:
             return self._repeat(node, context, glued_left, glued_right, deeper)
         raise _error(f"unsupported pattern element {type(node).__name__}", node.at)
 
+    def _literal(self, text: str, cased: bool, glued_left: bool, glued_right: bool) -> str:
+        return literal_regex(text, cased, glued_left, glued_right)
+
     def _sequence(self, node: ast.Sequence, context: EmitContext, glued_left: bool, glued_right: bool,
                   depth: int) -> str:
         last = len(node.items) - 1
@@ -506,11 +511,11 @@ class PatternEmitter:
             if optional is not None:
                 # an element that may be absent carries its own gap, so that its absence leaves one gap
                 code = self.emit(optional, context, left, right, depth)
-                out.append(f"(?:{GAP}{code})?" if index else f"(?:{code}{GAP})?")
+                out.append(f"(?:{self.gap}{code})?" if index else f"(?:{code}{self.gap})?")
             else:
                 code = self.emit(item, context, left, right, depth)
                 after_optional_start = index == 1 and _optional_form(node.items[0]) is not None
-                out.append(f"{GAP}{code}" if index and not after_optional_start else code)
+                out.append(f"{self.gap}{code}" if index and not after_optional_start else code)
         return "".join(out)
 
     def _repeat(self, node: ast.Repeat, context: EmitContext, glued_left: bool, glued_right: bool,
@@ -523,7 +528,7 @@ class PatternEmitter:
         item = self.emit(node.item, context, glued_left, glued_right, depth)
         if high == 0:
             return ""
-        more = f"(?:{GAP}{item})"  # each further repetition, after a gap
+        more = f"(?:{self.gap}{item})"  # each further repetition, after a gap
         rest_low = max(low - 1, 0)
         if high is None:
             rest = more + ("*" if rest_low == 0 else f"{{{rest_low},}}")
@@ -561,7 +566,7 @@ class PatternEmitter:
         else:
             # longest entries first; RE2 factors the common prefixes itself
             entries = sorted(lexicon.entries, key=lambda e: (-len(e), e))
-            code = "(?:" + "|".join(literal_regex(e, lexicon.cased, glued_left, glued_right) for e in entries) + ")"
+            code = "(?:" + "|".join(self._literal(e, lexicon.cased, glued_left, glued_right) for e in entries) + ")"
         self._lexicon_cache[key] = code
         return code
 

@@ -165,6 +165,23 @@ def _caseless(text: str) -> str:
     return text.lower().translate(_CASE_FOLD)
 
 
+def entry_key(piece: str, cased: bool) -> str:
+    """The lookup key of a piece (a token, a unit) of a literal or lexicon entry: quotes,
+    apostrophes and hyphens folded to the character whose variants they match, and case folded
+    as RE2 folds it unless ``cased``."""
+    key = piece.translate(_ENTRY_FOLD)  # an entry's "‑" or "–" matches only itself: kept
+    return key if cased else _caseless(key)
+
+
+def text_keys(piece: str) -> tuple[tuple[str, bool], ...]:
+    """The (key, cased) pairs under which a piece of a document equals a piece of an entry
+    (:func:`entry_key`): its folded form, cased and caseless, and a dash an entry may write
+    literally."""
+    folded = piece.translate(_TOKEN_FOLD)
+    keys = ((folded, True), (_caseless(folded), False))
+    return (*keys, (piece, True), (piece, False)) if piece in _LITERAL_ONLY else keys
+
+
 @attrs.frozen
 class TokenClass:
     """What the classifier knows of a token type; one code point of the class string stands for it."""
@@ -255,18 +272,13 @@ class TokenClassifier:
             tokens, _starts, _ends, separators = split(entry)
             if not tokens:
                 continue
-            keys = tuple(self._entry_key(token, lexicon.cased) for token in tokens)
+            keys = tuple(entry_key(token, lexicon.cased) for token in tokens)
             if len(tokens) == 1:
                 self._single[table][keys[0]] = self._single[table].get(keys[0], 0) | bit
                 continue
             self._start[table][keys[0]] = self._start[table].get(keys[0], 0) | bit
             separations = bytes([BREAK, *(GLUED if not s else SPACED for s in separators[1:])])
             self.multi_token_entries.append(MultiTokenEntry(index, keys, separations))
-
-    @staticmethod
-    def _entry_key(token: str, cased: bool) -> str:
-        key = token.translate(_ENTRY_FOLD)  # an entry's "‑" or "–" matches only itself: kept
-        return key if cased else _caseless(key)
 
     # ---- classifying --------------------------------------------------------------------
     def classify(self, token: str) -> TokenClass:

@@ -52,9 +52,11 @@ from .tokenizer import (
     bounded_cache,
     code_index,
     code_point,
+    entry_key,
     re2_to_python,
     separation,
     split_with,
+    text_keys,
 )
 from .tokens import LETTER_RANGES, LOWER_RANGES, UPPER_RANGES
 
@@ -175,57 +177,108 @@ class UnitText:
     positions: list[int]  # the index in ``string`` of each unit's code
 
 
-class UnitClassifier:
-    """Classify unit types once, and intern each (features, context) combination as a code point.
+class Vocabulary:
+    """The words that patterns name, as unit keys (:func:`tokenizer.entry_key`), each with an id.
 
-    Codes are interned in the order met, from :data:`tokenizer.CODE_BASE` up; ``codes_with``
-    lists the codes interned so far that have given features, so a pattern over unit strings
-    is built once the alphabet it must cover has been seen (or rebuilt when it grows).
+    A unit's code carries the ids of the words it is (cased and caseless), so a literal is a
+    set of codes like a token class.  Build it before classifying: a unit type is looked up once.
     """
 
-    def __init__(self, max_types: int = 200_000) -> None:
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, bool], int] = {}
+
+    def word(self, piece: str, cased: bool) -> int:
+        """The id of a piece of a literal (one unit of it), added when new."""
+        key = (entry_key(piece, cased), cased)
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = len(self._ids) + 1
+        return found
+
+    def words_of(self, unit: str) -> frozenset[int]:
+        """The ids of the words a unit of a document is."""
+        ids = self._ids
+        return frozenset(ids[key] for key in text_keys(unit) if key in ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+#: What a code stands for: features (with the unit's context) and the ids of the words it is.
+UnitKind = tuple[int, frozenset[int]]
+#: A set of units, as alternatives (features required, features excluded, word id or 0 for any).
+UnitSet = tuple[tuple[int, int, int], ...]
+
+
+class UnitClassifier:
+    """Classify unit types once, and intern each kind (features, context, words) as a code point.
+
+    Codes are interned in the order met, from :data:`tokenizer.CODE_BASE` up; a
+    :class:`UnitPattern` is rendered over the codes interned so far, so it is built once the
+    alphabet it must cover has been seen, or rendered again when the alphabet grows
+    (:attr:`generation` says when).
+    """
+
+    def __init__(self, vocabulary: Vocabulary | None = None, max_types: int = 200_000) -> None:
+        self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         self.max_types = max_types
-        self._features: ComputedTable[str, int] = ComputedTable(self._new_type)
-        self._codes: ComputedTable[int, str] = ComputedTable(self._new_code)
-        self._combinations: list[int] = []
+        self._types: ComputedTable[str, UnitKind] = ComputedTable(self._new_type)
+        self._codes: ComputedTable[UnitKind, str] = ComputedTable(self._new_code)
+        self._kinds: list[UnitKind] = []
 
     def features(self, unit: str) -> int:
-        """The features of ``unit`` (cached per type; the cache is emptied when full)."""
-        return self._features[unit]
+        """The features of ``unit``, its context aside (cached per type; the cache is emptied when full)."""
+        return self._types[unit][0]
 
-    def _new_type(self, unit: str) -> int:
-        if len(self._features) >= self.max_types:
-            self._features.clear()
-        found = self._features[unit] = unit_features(unit)
+    def _new_type(self, unit: str) -> UnitKind:
+        if len(self._types) >= self.max_types:
+            self._types.clear()
+        found = self._types[unit] = (unit_features(unit), self.vocabulary.words_of(unit))
         return found
 
     @property
     def cached_types(self) -> int:
-        """How many unit types the feature cache holds."""
-        return len(self._features)
+        """How many unit types the cache holds."""
+        return len(self._types)
 
-    def code(self, features: int) -> str:
-        """The code point of a combination of features (interned on first use)."""
-        return self._codes[features]
+    @property
+    def generation(self) -> int:
+        """How many codes have been interned: a pattern rendered before it grew may lack some."""
+        return len(self._kinds)
 
-    def _new_code(self, features: int) -> str:
-        found = self._codes[features] = code_point(len(self._combinations))
-        self._combinations.append(features)
+    def _new_code(self, kind: UnitKind) -> str:
+        found = self._codes[kind] = code_point(len(self._kinds))
+        self._kinds.append(kind)
         return found
 
     def features_of(self, code: str) -> int:
-        """What a code point of a unit string stands for."""
-        return self._combinations[code_index(code)]
+        """The features (with the context) a code point of a unit string stands for."""
+        return self._kinds[code_index(code)][0]
 
-    def codes_with(self, required: int, excluded: int = 0) -> str:
-        """The codes interned so far with every feature of ``required`` and none of ``excluded``."""
-        return "".join(code for features, code in self._codes.items()
-                       if features & required == required and not features & excluded)
+    def words_of(self, code: str) -> frozenset[int]:
+        """The word ids a code point of a unit string stands for."""
+        return self._kinds[code_index(code)][1]
+
+    def codes_with(self, required: int, excluded: int = 0, word: int = 0) -> str:
+        """The codes interned so far with every feature of ``required``, none of ``excluded``,
+        and (unless 0) the word ``word``."""
+        return "".join(code for (features, words), code in self._codes.items()
+                       if features & required == required and not features & excluded
+                       and (not word or word in words))
+
+    def code_class(self, units: UnitSet) -> str:
+        """An RE2 character class of the codes interned so far in ``units`` (one that matches
+        nothing when there is none)."""
+        codes = {code for required, excluded, word in units for code in self.codes_with(required, excluded, word)}
+        if not codes:
+            return r"[^\x00-\x{10ffff}]"
+        return "[" + "".join(f"\\x{{{ord(code):x}}}" for code in sorted(codes)) + "]"
 
     def document(self, text: str) -> UnitText:
         """Split ``text`` into units and build its unit string."""
         units, starts, ends, separators = split_units(text)
-        features = list(map(self._features.__getitem__, units))
+        kinds = list(map(self._types.__getitem__, units))
+        features = [kind[0] for kind in kinds]
         # the context of glued units: whether RE2's \b sees a word character on that side
         after, before = FEATURE["AFTER_WORD_CHAR"], FEATURE["BEFORE_WORD_CHAR"]
         for index in [index for index, separator in enumerate(separators) if not separator and index]:
@@ -236,29 +289,64 @@ class UnitClassifier:
         marks = list(map(_MARK_BEFORE.__getitem__, separators))
         if marks:
             marks[0] = ""  # nothing before the first unit
-        codes = map(self._codes.__getitem__, features)
+        codes = map(self._codes.__getitem__, zip(features, [kind[1] for kind in kinds], strict=True))
         # each unit's code comes after its mark: its position counts the marks up to it
         positions = list(accumulate((len(mark) + 1 for mark in marks), initial=-1))[1:]
         string = "".join([piece for pair in zip(marks, codes, strict=True) for piece in pair])
         return UnitText(text, units, starts, ends, string, positions)
 
 
+class UnitPattern:
+    """A pattern over unit strings written against sets of units, rendered over an alphabet.
+
+    The template holds a placeholder (``\\x00`` index ``\\x00``) per set; :meth:`render` puts in
+    each the character class of the codes a classifier has interned for it.
+    """
+
+    __slots__ = ("template", "sets")
+
+    def __init__(self, template: str, sets: tuple[UnitSet, ...]) -> None:
+        self.template = template
+        self.sets = sets
+
+    def render(self, classifier: UnitClassifier) -> str:
+        """The RE2 pattern over the unit strings of ``classifier``."""
+        classes: dict[str, str] = {}
+
+        def code_class(found: re.Match[str]) -> str:
+            index = found.group(1)
+            if index not in classes:
+                classes[index] = classifier.code_class(self.sets[int(index)])
+            return classes[index]
+
+        return _PLACEHOLDER.sub(code_class, self.template)
+
+
+_PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
+
+
+class UnitSets:
+    """The sets of units a pattern being written refers to, each once."""
+
+    def __init__(self) -> None:
+        self.sets: dict[UnitSet, int] = {}
+
+    def placeholder(self, *alternatives: tuple[Iterable[str], Iterable[str], int]) -> str:
+        """The placeholder of the units having, for one of ``alternatives``, every feature named
+        first, none named second, and the word id third (0: any word)."""
+        units: UnitSet = tuple((_mask(required), _mask(excluded), word) for required, excluded, word in alternatives)
+        index = self.sets.setdefault(units, len(self.sets))
+        return f"\x00{index}\x00"
+
+    def pattern(self, template: str) -> UnitPattern:
+        """A :class:`UnitPattern` of ``template`` and these sets."""
+        return UnitPattern(template, tuple(self.sets))
+
+
 _MARK_BEFORE: ComputedTable[str, str] = bounded_cache(lambda separator: _MARKS[separation(separator)])
 
 
 # ---- token classes over units ------------------------------------------------------------------
-
-
-def _any_of(classifier: UnitClassifier, *alternatives: tuple[Iterable[str], Iterable[str]]) -> str:
-    """A character class of the codes having all the features of one of ``alternatives``
-    (each a pair: the features required, the features excluded); a class that can match nothing
-    when no such code has been interned."""
-    codes: set[str] = set()
-    for required, excluded in alternatives:
-        codes.update(classifier.codes_with(_mask(required), _mask(excluded)))
-    if not codes:
-        return r"[^\x00-\x{10ffff}]"
-    return "[" + "".join(f"\\x{{{ord(code):x}}}" for code in sorted(codes)) + "]"
 
 
 def _mask(names: Iterable[str]) -> int:
@@ -277,14 +365,20 @@ def _letters_up_to(count: int, letter: Callable[[int], str]) -> str:
 
 
 def class_pattern(name: str, classifier: UnitClassifier) -> str:
-    """An RE2 pattern over unit strings for token class ``name`` (not glued to its neighbours).
+    """An RE2 pattern over unit strings for token class ``name`` (not glued to its neighbours),
+    rendered over the codes ``classifier`` has interned so far (see :func:`class_template`)."""
+    sets = UnitSets()
+    return sets.pattern(class_template(name, sets)).render(classifier)
+
+
+def class_template(name: str, sets: UnitSets) -> str:
+    """The template (over ``sets``) of token class ``name``, not glued to its neighbours.
 
     It matches exactly the unit sequences whose text the class's character regex matches, its
-    word boundaries included (a ``\\b`` before a run is a run not glued after an ``_``).  Built
-    from the codes interned so far: rebuild it when the classifier has met new combinations.
+    word boundaries included (a ``\\b`` before a run is a run not glued after an ``_``).
     """
     def units(*alternatives: tuple[tuple[str, ...], tuple[str, ...]]) -> str:
-        return _any_of(classifier, *alternatives)
+        return sets.placeholder(*((required, excluded, 0) for required, excluded in alternatives))
 
     edge = ("AFTER_WORD_CHAR", "BEFORE_WORD_CHAR")
     # a run that may start a \b-bounded class, or a letter of another script that needs no boundary

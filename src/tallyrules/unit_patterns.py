@@ -1,0 +1,130 @@
+"""Rule patterns over unit strings: step 2b of the matching core (docs/matching-core.md).
+
+:class:`UnitPatternEmitter` writes a rule's pattern as a :class:`~tallyrules.units.UnitPattern`
+with the very traversal of :class:`~tallyrules.patterns.PatternEmitter` (it is a subclass): the
+same groups in the same order, sequences, repetitions and optional elements built alike.  Only
+the leaves differ:
+
+* a literal is its units, glued, each the set of codes of that word (its
+  :class:`~tallyrules.units.Vocabulary` id), the words joined by a gap; a word boundary at an
+  ASCII letter or digit edge excludes the units glued to a word character on that side;
+* a token class is :func:`~tallyrules.units.class_template`; a lexicon the alternation of its
+  entries as literals;
+* a gap is an optional :data:`~tallyrules.units.SPACED_MARK`: whitespace has no code.
+
+What the unit layer does not match (yet) raises :class:`NotUnitLevel`: regex atoms, ``~`` glue,
+``!<lexicon>``, references to kinds or emitted rules (masks: step 3), and ``ABBR`` and
+``UPPER``, whose character regexes may start or end inside a run of letters, where a
+leftmost-longest match over characters (rejected by the matcher) can hide a shorter one.  Such a rule stays on
+the character matcher.
+
+:class:`UnitShadow` is a document's unit string as the matcher's search loop reads it: a byte
+offset of a match maps to the document's characters, a code to its unit's start and a mark (or
+the end) to the end of the unit before it, so a match's span and groups come out in characters
+exactly where the character regex puts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import ast
+from .lexicons import Lexicon
+from .patterns import EmitContext, PatternEmitter
+from .regex import EncodedText
+from .units import SPACED_MARK, UnitPattern, UnitSets, UnitText, Vocabulary, class_template, split_units
+
+
+class NotUnitLevel(Exception):  # noqa: N818 (a verdict, not a failure: the rule stays on the character matcher)
+    """A pattern element the unit layer does not match: the message says which."""
+
+
+# Token classes whose character regex may start or end inside a run of letters, so that the
+# leftmost-longest match over characters (which the matcher then rejects) can hide a shorter
+# one that units would find: "Gen." inside "XGen.", "AT&T" inside "AT&Tu" where units find "AT&".
+_CHARACTER_ONLY_CLASSES = {
+    "ABBR": "its second form may start inside a run of letters",
+    "UPPER": "its longest match may end inside a run of letters",
+}
+_GAP = f"\\x{{{ord(SPACED_MARK):02x}}}?"
+
+
+def _ascii_word(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+class UnitPatternEmitter(PatternEmitter):
+    """Emit the unit-string template of one pattern (see the module's docstring).
+
+    ``reference`` gives the template standing for ``@name`` (a fragment's, inlined) or raises
+    :class:`NotUnitLevel` (a mask).  ``sets`` and ``vocabulary`` are shared by every pattern
+    of a compilation, so fragments and lexicons are written once.
+    """
+
+    gap = _GAP
+
+    def __init__(self, lexicon: Callable[[str, ast.Location], Lexicon],
+                 reference: Callable[[str, ast.Location, bool, bool], str],
+                 sets: UnitSets, vocabulary: Vocabulary,
+                 lexicon_cache: dict[tuple[int, bool, bool, bool], str]) -> None:
+        super().__init__(lexicon, reference, lexicon_cache)
+        self.sets = sets
+        self.vocabulary = vocabulary
+
+    def emit(self, node: ast.Pattern, context: EmitContext, glued_left: bool = False,
+             glued_right: bool = False, depth: int = 0) -> str:
+        if isinstance(node, ast.Regex):
+            raise NotUnitLevel(f"a regex atom /{node.source}/")
+        if isinstance(node, ast.Glued):
+            raise NotUnitLevel("a glued sequence (~)")
+        if isinstance(node, ast.LexiconRef) and node.negated:
+            raise NotUnitLevel(f"a complement lexicon !<{node.name}>")
+        return super().emit(node, context, glued_left, glued_right, depth)
+
+    def _literal(self, text: str, cased: bool, glued_left: bool, glued_right: bool) -> str:
+        words = text.split()
+        parts = []
+        for index, word in enumerate(words):
+            units = split_units(word)[0]
+            # the word boundaries of patterns.literal_regex, as the context of the edge units
+            after_word = _ascii_word(word[0]) and not (glued_left and index == 0)
+            before_word = _ascii_word(word[-1]) and not (glued_right and index == len(words) - 1)
+            codes = []
+            for position, unit in enumerate(units):
+                excluded = (["AFTER_WORD_CHAR"] if after_word and position == 0 else []) + (
+                    ["BEFORE_WORD_CHAR"] if before_word and position == len(units) - 1 else [])
+                codes.append(self.sets.placeholder(((), excluded, self.vocabulary.word(unit, cased))))
+            parts.append("".join(codes))
+        return self.gap.join(parts)
+
+    def _token_class(self, node: ast.TokenClass, glued_left: bool, glued_right: bool) -> str:
+        if node.name in _CHARACTER_ONLY_CLASSES:
+            raise NotUnitLevel(f"{node.name} ({_CHARACTER_ONLY_CLASSES[node.name]})")
+        return class_template(node.name, self.sets)
+
+
+class UnitShadow(EncodedText):
+    """A document's unit string, whose byte offsets map to the document's characters."""
+
+    __slots__ = ("units", "_characters")
+
+    def __init__(self, units: UnitText) -> None:
+        super().__init__(units.string)
+        self.units = units
+        # string index -> document character: a code is its unit's start; a mark, or the end of
+        # the string, is the end of the unit before it
+        characters = [0] * (len(units.string) + 1)
+        previous_position, previous_end = -1, 0
+        for position, start, end in zip(units.positions, units.starts, units.ends, strict=True):
+            if position > previous_position + 1:  # a mark before this unit
+                characters[position - 1] = previous_end
+            characters[position] = start
+            previous_position, previous_end = position, end
+        characters[-1] = previous_end
+        self._characters = characters
+
+    def char_offset(self, byte_offset: int) -> int:
+        return self._characters[super().char_offset(byte_offset)]
+
+
+__all__ = ["NotUnitLevel", "UnitPattern", "UnitPatternEmitter", "UnitShadow"]
