@@ -70,7 +70,9 @@ CLASSES = ["NUM", "WORD", "CAP", "LOWER", "ALNUM", "PUNCT", "QUOTE", "OPEN_QUOTE
            "DASH", "ANY"]
 LITERALS = ['"said"', '"more than"', '"U.S."', '"F-16"', '"don\'t"', '"\'s"', '"é"', '"6,000"', '"-"', '"--"',
             '"Zürich"', '"%"', '"AT&T"', '"5bn"', '"US"c', '"May"c']
-LEAVES = st.sampled_from([*CLASSES, *LITERALS, "<words>", "<cased_words>"])
+# glue where units meet (never inside a run of letters and digits), and word complements
+GLUED = ['("$" ~ NUM)', '(NUM ~ "%")', '(WORD ~ "\'s")', '("(" ~ WORD ~ ")")', '(<words> ~ "-")', '("-" ~ CAP)']
+LEAVES = st.sampled_from([*CLASSES, *LITERALS, *GLUED, "<words>", "<cased_words>", "!<single>", "!<cased_single>"])
 
 
 REPEATS = st.sampled_from(["?", "*", "+", "{0,2}", "{2}", "{1,3}"])
@@ -90,11 +92,13 @@ def _patterns(depth: int) -> st.SearchStrategy[str]:
 
 
 LEXICONS = ('lexicon words = {"al-Qaeda", "U.S.", "said", "6,000", "Zürich", "F-16", "more than", "non", "é"}\n'
-            'lexicon cased_words cased = {"US", "May", "AT&T"}\n')
+            'lexicon cased_words cased = {"US", "May", "AT&T"}\n'
+            'lexicon single = {"said", "non", "the", "a1", "abc", "x"}\n'
+            'lexicon cased_single cased = {"US", "May", "Foo"}\n')
 
 
 # the words of the rules, next to each other, to "_" (a word character to RE2's \b) and to any text
-WORDS = ["said", "more than", "U.S.", "F-16", "don't", "’s", "é", "6,000", "-", "--", "Zürich", "%", "AT&T", "5bn",
+WORDS = ["said", "ab_c", "the_", "a1", "abcd", "Said_x", "more than", "U.S.", "F-16", "don't", "’s", "é", "6,000", "-", "--", "Zürich", "%", "AT&T", "5bn",
          "US", "May", "al-Qaeda", "non", "_", " ", "x", "7"]
 TEXTS = st.lists(st.one_of(generated_texts(3), st.sampled_from(WORDS)), max_size=10).map("".join)
 # a document's private-use characters are replaced before matching (the shadow's base); the
@@ -151,14 +155,16 @@ def test_sequences_gaps_and_captures_over_units():
 @pytest.mark.parametrize(("pattern", "reason"), [
     ("NUM /bn|m/", "a regex atom"),
     ('NUM ~ "bn"', "a glued sequence"),
-    ("!<single> NUM", "a complement lexicon"),
+    ("!<hyphenated> NUM", "a complement lexicon"),
+    ('NUM ~ "bn"', "inside a run"),
+    ('"x" ~ PUNCT', "at an underscore"),
     ("ABBR CAP", "ABBR"),
     ("NUM UPPER", "UPPER"),
     ("@n WORD", "a mask"),
     ("@frag NUM", "a regex atom"),  # through the fragment it inlines
 ])
 def test_what_is_not_unit_level_says_why(pattern, reason):
-    source = (LEXICONS + 'lexicon single = {"non", "said"}\nrule n { match NUM }\nfragment frag { match /x+/ }\n'
+    source = (LEXICONS + 'lexicon hyphenated = {"non", "al-Qaeda"}\nrule n { match NUM }\nfragment frag { match /x+/ }\n'
               f"rule r {{ match {pattern} }}")
     rules = unit_rules(*_sources(source))
     assert reason in rules.not_unit_level["inline.r"]

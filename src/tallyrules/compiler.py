@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -28,8 +29,10 @@ from .prefilter import Anchor, PrefilterAnalysis
 from .regex import REGEX_MEMORY, RegexError, RuleRegex, capture_groups
 from .resolution import Reference, Resolution
 from .results import ENGINE_FIELDS, SPAN_FIELDS
-from .unit_patterns import NotUnitLevel, UnitPatternEmitter
-from .units import UnitPattern, UnitSets, Vocabulary
+
+if TYPE_CHECKING:  # the unit layer is imported when used: a start never loads it
+    from .unit_patterns import NotUnitLevel, UnitPatternEmitter
+    from .units import UnitPattern, UnitSets, Vocabulary
 
 ROLES = ("rule", "fragment", "veto")
 MAX_PATTERN_SIZE = 200_000  # characters of regex after inlining fragments
@@ -243,6 +246,8 @@ class _Compilation:
     def unit_pattern(self, index: int, sets: UnitSets, vocabulary: Vocabulary) -> tuple[str, list[Group]]:
         """The unit-string template of rule ``index`` and its groups (those of its regex, in the
         same order); :class:`NotUnitLevel` when an element of it is not unit-level."""
+        from .unit_patterns import NotUnitLevel
+
         unit, rule = self.resolution.rule_list[index]
         if rule.pattern is None:
             raise NotUnitLevel("no match clause")
@@ -251,6 +256,8 @@ class _Compilation:
         return template, context.groups
 
     def _unit_emitter(self, unit: Unit, sets: UnitSets, vocabulary: Vocabulary) -> UnitPatternEmitter:
+        from .unit_patterns import NotUnitLevel, UnitPatternEmitter
+
         def template_for(name: str, at: ast.Location, glued_left: bool, glued_right: bool) -> str:
             found = self.resolution.reference(unit, name, at)
             if found.mask is not None:
@@ -404,6 +411,9 @@ class UnitRules:
 def unit_rules(sources: Iterable[RuleSource], functions: Mapping[str, Function] | None = None) -> UnitRules:
     """Every rule of ``sources`` (which must compile) written over unit strings where it can be
     (see :mod:`tallyrules.unit_patterns`); the others with the reason they cannot."""
+    from .unit_patterns import NotUnitLevel
+    from .units import UnitPattern, UnitSets, Vocabulary
+
     compilation = _Compilation(sources, functions or {}, compile_regexes=False)
     sets, vocabulary = UnitSets(), Vocabulary()
     templates: dict[str, tuple[str, tuple[Group, ...]]] = {}

@@ -26,6 +26,7 @@ exactly where the character regex puts them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 from . import ast
@@ -46,6 +47,16 @@ _CHARACTER_ONLY_CLASSES = {
     "ABBR": "its second form may start inside a run of letters",
     "UPPER": "its longest match may end inside a run of letters",
 }
+_ALNUM, _UNDERSCORE = 1, 2  # what a pattern's edge character may be (see UnitPatternEmitter._edge)
+# what the edge characters of each token class may be (letters beyond ASCII are neither)
+_CLASS_EDGES = {"NUM": _ALNUM, "WORD": _ALNUM, "CAP": _ALNUM, "LOWER": _ALNUM, "UPPER": _ALNUM, "ALNUM": _ALNUM,
+                "ABBR": _ALNUM, "PUNCT": _UNDERSCORE, "QUOTE": 0, "OPEN_QUOTE": 0, "CLOSE_QUOTE": 0, "DASH": 0}
+
+
+def _char_edge(char: str) -> int:
+    return _ALNUM if _ascii_word(char) else _UNDERSCORE if char == "_" else 0
+
+
 _GAP = f"\\x{{{ord(SPACED_MARK):02x}}}?"
 
 
@@ -76,10 +87,67 @@ class UnitPatternEmitter(PatternEmitter):
         if isinstance(node, ast.Regex):
             raise NotUnitLevel(f"a regex atom /{node.source}/")
         if isinstance(node, ast.Glued):
-            raise NotUnitLevel("a glued sequence (~)")
+            for left, right in itertools.pairwise(node.items):
+                if self._edge(left, first=False) & self._edge(right, first=True) or (
+                        _UNDERSCORE & (self._edge(left, first=False) | self._edge(right, first=True))):
+                    raise NotUnitLevel("a glued sequence (~) that may join inside a run of letters and "
+                                       "digits, or at an underscore")
         if isinstance(node, ast.LexiconRef) and node.negated:
-            raise NotUnitLevel(f"a complement lexicon !<{node.name}>")
+            return self._complement(node)
         return super().emit(node, context, glued_left, glued_right, depth)
+
+    def _edge(self, node: ast.Pattern, first: bool) -> int:
+        """What the first (or last) character of a match of ``node`` may be: :data:`_ALNUM` (an
+        ASCII letter or digit), :data:`_UNDERSCORE`; both when it cannot tell (references, regexes)."""
+        if isinstance(node, ast.Literal):
+            words = node.text.split()
+            return _char_edge(words[0][0] if first else words[-1][-1]) if words else 0
+        if isinstance(node, ast.TokenClass):
+            return _CLASS_EDGES.get(node.name, _ALNUM | _UNDERSCORE)
+        if isinstance(node, ast.LexiconRef) and not node.negated:
+            lexicon = self._lexicon(node.name, node.at)
+            edges = 0
+            for entry in lexicon.entries:
+                words = entry.split()
+                if words:
+                    edges |= _char_edge(words[0][0] if first else words[-1][-1])
+            return edges
+        if isinstance(node, (ast.Capture, ast.Repeat)):
+            return self._edge(node.item, first)
+        if isinstance(node, (ast.Sequence, ast.Glued)):
+            edges = 0
+            for item in node.items:
+                edges |= self._edge(item, first)
+            return edges
+        if isinstance(node, ast.Alternation):
+            edges = 0
+            for option in node.options:
+                edges |= self._edge(option, first)
+            return edges
+        return _ALNUM | _UNDERSCORE
+
+    def _complement(self, node: ast.LexiconRef) -> str:
+        """``!<lexicon>``: an ASCII word (a letter, then letters, digits and "_", RE2's ``\\w``)
+        with word boundaries, which is not an entry.  Exact when every entry is ASCII letters and
+        digits only; otherwise the character regex's trie crosses other characters."""
+        lexicon = self._lexicon(node.name, node.at)
+        keys = list(lexicon.values)
+        if not all(key.isascii() and key.isalnum() for key in keys):
+            raise NotUnitLevel(f"a complement lexicon !<{node.name}> with entries of other characters than "
+                               "ASCII letters and digits")
+        entries = frozenset(self.vocabulary.word(key, lexicon.cased) for key in keys)
+        # the character regex walks a trie of the entries: a word that goes on with "_" while
+        # still on the trie's path (its first run a prefix of an entry) does not match
+        prefixes = frozenset(self.vocabulary.word(key[:end], lexicon.cased)
+                             for key in keys for end in range(1, len(key) + 1))
+        underscore = self.vocabulary.word("_", True)
+        placeholder = self.sets.placeholder
+        alone = placeholder((["RUN_LETTER_FIRST"], ["AFTER_WORD_CHAR", "BEFORE_WORD_CHAR"], 0, entries))
+        # several units: a run, then "_" and runs glued (never an entry, which has no "_")
+        first = placeholder((["RUN_LETTER_FIRST", "BEFORE_WORD_CHAR"], ["AFTER_WORD_CHAR"], 0, prefixes))
+        inner = placeholder((["RUN"], [], 0), ([], [], underscore))
+        last = placeholder((["RUN"], ["BEFORE_WORD_CHAR"], 0), ([], ["BEFORE_WORD_CHAR"], underscore))
+        return f"(?:{alone}|{first}{inner}*{last})"
 
     def _literal(self, text: str, cased: bool, glued_left: bool, glued_right: bool) -> str:
         words = text.split()

@@ -206,8 +206,9 @@ class Vocabulary:
 
 #: What a code stands for: features (with the unit's context) and the ids of the words it is.
 UnitKind = tuple[int, frozenset[int]]
-#: A set of units, as alternatives (features required, features excluded, word id or 0 for any).
-UnitSet = tuple[tuple[int, int, int], ...]
+#: A set of units, as alternatives: (features required, features excluded, word id or 0 for any,
+#: word ids it must not be).
+UnitSet = tuple[tuple[int, int, int, frozenset[int]], ...]
 
 
 class UnitClassifier:
@@ -259,17 +260,18 @@ class UnitClassifier:
         """The word ids a code point of a unit string stands for."""
         return self._kinds[code_index(code)][1]
 
-    def codes_with(self, required: int, excluded: int = 0, word: int = 0) -> str:
+    def codes_with(self, required: int, excluded: int = 0, word: int = 0,
+                   not_words: frozenset[int] = frozenset()) -> str:
         """The codes interned so far with every feature of ``required``, none of ``excluded``,
-        and (unless 0) the word ``word``."""
+        (unless 0) the word ``word``, and none of the words ``not_words``."""
         return "".join(code for (features, words), code in self._codes.items()
                        if features & required == required and not features & excluded
-                       and (not word or word in words))
+                       and (not word or word in words) and not words & not_words)
 
     def code_class(self, units: UnitSet) -> str:
         """An RE2 character class of the codes interned so far in ``units`` (one that matches
         nothing when there is none)."""
-        codes = {code for required, excluded, word in units for code in self.codes_with(required, excluded, word)}
+        codes = {code for alternative in units for code in self.codes_with(*alternative)}
         if not codes:
             return r"[^\x00-\x{10ffff}]"
         return "[" + "".join(f"\\x{{{ord(code):x}}}" for code in sorted(codes)) + "]"
@@ -331,10 +333,14 @@ class UnitSets:
     def __init__(self) -> None:
         self.sets: dict[UnitSet, int] = {}
 
-    def placeholder(self, *alternatives: tuple[Iterable[str], Iterable[str], int]) -> str:
+    def placeholder(self, *alternatives: tuple[Iterable[str], Iterable[str], int]
+                    | tuple[Iterable[str], Iterable[str], int, frozenset[int]]) -> str:
         """The placeholder of the units having, for one of ``alternatives``, every feature named
-        first, none named second, and the word id third (0: any word)."""
-        units: UnitSet = tuple((_mask(required), _mask(excluded), word) for required, excluded, word in alternatives)
+        first, none named second, the word id third (0: any word), and none of the word ids of
+        the fourth, when there is one."""
+        units: UnitSet = tuple((_mask(required), _mask(excluded), word, not_words)
+                               for required, excluded, word, *rest in alternatives
+                               for not_words in [rest[0] if rest else frozenset()])
         index = self.sets.setdefault(units, len(self.sets))
         return f"\x00{index}\x00"
 
