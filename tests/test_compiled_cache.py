@@ -46,9 +46,9 @@ def emitted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     names: list[str] = []
     original = _Compilation._pattern
 
-    def counting(self: _Compilation, unit: Any, rule: Any) -> Any:
+    def counting(self: _Compilation, index: int, unit: Any, rule: Any) -> Any:
         names.append(rule.name)
-        return original(self, unit, rule)
+        return original(self, index, unit, rule)
 
     monkeypatch.setattr(_Compilation, "_pattern", counting)
     return names
@@ -62,9 +62,9 @@ def entries(cache_dir: Path) -> list[Path]:
 def snapshot(compiled: CompiledRules) -> list[object]:
     """Everything the cache gives back, in comparable form."""
     rules = [(r.name, r.pattern_source, r.search.groups, [(i, g) for i, g in r.groups], sorted(r.references.items()),
-              r.masks, r.required_masks, r.anchors, [name for name, _ in r.fields], r.where is None)
+              r.masks, r.required_masks, r.anchors, [name for name, _ in r.fields], r.where is None, r.unit_template)
              for r in compiled.rules]
-    return [rules, compiled.mask_sets, [str(w) for w in compiled.warnings]]
+    return [rules, compiled.mask_sets, [str(w) for w in compiled.warnings], compiled.unit_sets, compiled.unit_words]
 
 
 def build(root: Path) -> Engine:
@@ -245,6 +245,10 @@ def _corruptions(good: str) -> dict[str, str]:
         "an anchor that is a number": changed(lambda d: d[3][0][first_rule].__setitem__(5, [[1]])),
         "an unknown lexicon": changed(lambda d: d[3][2].append([0, "no such lexicon"])),
         "a dict for a list": changed(lambda d: d[3].__setitem__(0, {})),
+        "a unit set out of range": changed(lambda d: d[3][0][first_rule].__setitem__(7, "\x0099999\x00")),
+        "a unit set of three fields": changed(lambda d: d[3][3].append([[1, 2, 3]])),
+        "a negative unit feature": changed(lambda d: d[3][3].append([[-1, 0, 0, []]])),
+        "a word whose case is an int": changed(lambda d: d[3][4].append(["x", 1])),
     }
 
 
@@ -332,8 +336,10 @@ def test_old_entries_are_dropped(cache_dir: Path, monkeypatch: pytest.MonkeyPatc
 def test_a_warm_default_start_in_a_fresh_interpreter_emits_nothing_and_never_imports_lark(cache_dir: Path) -> None:
     script = ("import sys, tallyrules; from tallyrules.compiler import _Compilation\n"
               "emitted = []; original = _Compilation._pattern\n"
-              "_Compilation._pattern = lambda self, unit, rule: emitted.append(1) or original(self, unit, rule)\n"
+              "_Compilation._pattern = lambda self, *rule: emitted.append(1) or original(self, *rule)\n"
               "engine = tallyrules.Engine.default()\n"
+              # matching too (the unit path is imported on first use)
+              "engine.extract('Kurdish Peshmerga forces retook an area near the Mosul dam.')\n"
               "print(len(emitted) > 0, 'lark' in sys.modules, len(engine.rules))")
     env = {**os.environ, "TALLYRULES_CACHE_DIR": str(cache_dir)}
     runs = [subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,

@@ -5,8 +5,9 @@ numbering its groups and finding its prefilter clauses were most of ``Engine.def
 
 What is stored, for one exact set of loaded rule files: for every rule, in evaluation
 order, what its pattern compiles to (:class:`CompiledPattern`: the regex source, its
-groups, the mask sets it reads, its required-mask and anchor clauses, its references),
-the mask sets, and which lexicons the patterns and expressions use (for the "never used"
+groups, the mask sets it reads, its required-mask and anchor clauses, its references, its
+template over unit strings), the mask sets, the tables the unit templates refer to (sets of
+units, vocabulary), and which lexicons the patterns and expressions use (for the "never used"
 warning).  Nothing else: expressions are compiled to closures and examples checked on
 every start, as without the cache.
 
@@ -44,9 +45,10 @@ from .resolution import Reference, Resolution
 
 if TYPE_CHECKING:
     from .compiler import CompiledRule
+    from .units import UnitSet, VocabularyKey
 
 KIND = "compiled"
-FORMAT = 1  # bump when the payload's layout changes (changes to the code are covered by the key)
+FORMAT = 2  # bump when the payload's layout changes (changes to the code are covered by the key)
 
 
 @attrs.frozen
@@ -60,6 +62,7 @@ class CompiledPattern:
     required_masks: tuple[frozenset[int], ...]
     anchors: tuple[frozenset[Anchor], ...]
     references: tuple[tuple[str, Reference], ...]  # group name -> what it refers to
+    unit_template: str | None = None  # the pattern over unit strings, when it is unit-level
 
 
 class _Miss(Exception):
@@ -73,6 +76,9 @@ class CompiledCache:
         self.order = order
         self.resolution = resolution
         self.key = syntax_cache.document_key(KIND, self._key_parts())
+        # what the unit templates refer to, once an entry is loaded
+        self.unit_sets: tuple[UnitSet, ...] = ()
+        self.unit_words: tuple[VocabularyKey, ...] = ()
 
     def _key_parts(self) -> Iterator[str]:
         position = {id(unit): index for index, unit in enumerate(self.order)}
@@ -96,15 +102,20 @@ class CompiledCache:
             return None
         try:
             patterns, mask_sets, used = self._decode(payload)
+            unit_sets, unit_words = _unit_tables(payload[3], payload[4])
+            if any(pattern.unit_template is not None and not _placeholders_within(pattern.unit_template, len(unit_sets))
+                   for pattern in patterns):
+                raise _Miss("a unit template refers to a set that is not there")
         except (_Miss, TypeError, ValueError, KeyError, IndexError):
             return None
+        self.unit_sets, self.unit_words = unit_sets, unit_words
         self.resolution.mask_ids = {targets: mask for mask, targets in enumerate(mask_sets)}
         self.resolution.used_lexicons.update(used)
         return patterns
 
     def _decode(self, payload: Any) -> tuple[list[CompiledPattern], list[tuple[int, ...]], list[int]]:
         rule_count = len(self.resolution.rule_list)
-        rules, mask_sets, used = _fields(payload, 3)
+        rules, mask_sets, used, _unit_sets, _unit_words = _fields(payload, 5)
         mask_sets = [_ints(targets, rule_count) for targets in _list(mask_sets)]
         if len(set(mask_sets)) != len(mask_sets):
             raise _Miss("a mask set twice")
@@ -121,7 +132,7 @@ class CompiledCache:
 
     @staticmethod
     def _pattern(encoded: Any, rule_count: int, mask_count: int) -> CompiledPattern:
-        source, regex_groups, groups, masks, required_masks, anchors, references = _fields(encoded, 7)
+        source, regex_groups, groups, masks, required_masks, anchors, references, unit_template = _fields(encoded, 8)
         regex_groups = tuple(_optional_str(name) for name in _list(regex_groups))
         group_list = []
         for group in _list(groups):
@@ -146,16 +157,22 @@ class CompiledCache:
             anchors=tuple(frozenset(_anchor(anchor, rule_count) for anchor in _list(clause))
                           for clause in _list(anchors)),
             references=tuple(reference_list),
+            unit_template=_optional_str(unit_template),
         )
 
     # ---- writing --------------------------------------------------------
-    def store(self, rules: Sequence[CompiledRule]) -> None:
-        """Store the patterns of ``rules``: every rule of the files, compiled without an error."""
+    def store(self, rules: Sequence[CompiledRule], unit_sets: Sequence[UnitSet] = (),
+              unit_words: Sequence[VocabularyKey] = ()) -> None:
+        """Store the patterns of ``rules`` (every rule of the files, compiled without an error)
+        and the tables their unit templates refer to."""
         if self.key is None or len(rules) != len(self.resolution.rule_list):
             return
         used = [[index, name] for index, unit in enumerate(self.order) for name, lexicon in unit.lexicons.items()
                 if id(lexicon) in self.resolution.used_lexicons]
-        payload = [[_encode(rule) for rule in rules], [list(targets) for targets in self.resolution.mask_sets], used]
+        payload = [[_encode(rule) for rule in rules], [list(targets) for targets in self.resolution.mask_sets], used,
+                   [[[required, excluded, word, sorted(not_words)] for required, excluded, word, not_words in units]
+                    for units in unit_sets],
+                   [[key, cased] for key, cased in unit_words]]
         syntax_cache.store_document(KIND, self.key, payload)
 
 
@@ -169,10 +186,42 @@ def _encode(rule: CompiledRule) -> list[Any]:
         [sorted(clause, key=repr) for clause in rule.anchors],  # strings, and cascades as lists of rule orders
         [[name, reference.inline, list(reference.targets), reference.mask]
          for name, reference in rule.references.items()],
+        rule.unit_template,
     ]
 
 
 # ---- checking what was read ---------------------------------------------------
+
+
+def _unit_tables(sets: Any, words: Any) -> tuple[tuple[UnitSet, ...], tuple[VocabularyKey, ...]]:
+    """The sets of units and the vocabulary keys of an entry."""
+    unit_sets = []
+    for units in _list(sets):
+        alternatives = []
+        for alternative in _list(units):
+            required, excluded, word, not_words = _fields(alternative, 4)
+            alternatives.append((_int(required), _int(excluded), _int(word), frozenset(map(_int, _list(not_words)))))
+        unit_sets.append(tuple(alternatives))
+    unit_words = []
+    for item in _list(words):
+        key, cased = _fields(item, 2)
+        if type(cased) is not bool:
+            raise _Miss("not a bool")
+        unit_words.append((_str(key), cased))
+    return tuple(unit_sets), tuple(unit_words)
+
+
+def _placeholders_within(template: str, count: int) -> bool:
+    """Whether every set placeholder of a unit template (``\\x00`` index ``\\x00``) is below ``count``."""
+    pieces = template.split("\x00")
+    return len(pieces) % 2 == 1 and all(piece.isdigit() and int(piece) < count for piece in pieces[1::2])
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise _Miss("not a natural number")
+    return value
+
 
 
 def _list(value: Any) -> list[Any]:

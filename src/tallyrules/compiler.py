@@ -32,7 +32,7 @@ from .results import ENGINE_FIELDS, SPAN_FIELDS
 
 if TYPE_CHECKING:  # the unit layer is imported when used: a start never loads it
     from .unit_patterns import NotUnitLevel, UnitPatternEmitter
-    from .units import UnitPattern, UnitSets, Vocabulary
+    from .units import UnitPattern, UnitSet, UnitSets, Vocabulary, VocabularyKey
 
 ROLES = ("rule", "fragment", "veto")
 MAX_PATTERN_SIZE = 200_000  # characters of regex after inlining fragments
@@ -67,6 +67,9 @@ class CompiledRule:
     where: Evaluator | None = attrs.field(eq=False, repr=False)
     examples: tuple[ast.Example, ...] = attrs.field(eq=False, repr=False)
     rejects: tuple[ast.Example, ...] = attrs.field(eq=False, repr=False)
+    # the rule over unit strings (docs/matching-core.md, step 2c): a template over the compilation's
+    # ``unit_sets``, or None when an element of it is not unit-level
+    unit_template: str | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -89,6 +92,10 @@ class CompiledRules:
     files: tuple[str, ...]
     mask_sets: tuple[tuple[int, ...], ...] = ()  # mask id -> the rule orders whose spans it marks
     warnings: tuple[RuleWarning, ...] = ()  # problems that do not stop compilation (unused lexicons...)
+    # what the rules' unit templates refer to: their sets of units (placeholder index -> set) and
+    # the words of their literals and lexicons (word id - 1 -> vocabulary key)
+    unit_sets: tuple[UnitSet, ...] = ()
+    unit_words: tuple[VocabularyKey, ...] = ()
 
     def by_name(self, name: str) -> CompiledRule | None:
         """Find a rule by qualified name, or by unique short name."""
@@ -116,6 +123,11 @@ class _Compilation:
         self.lexicon_regexes: dict[tuple[int, bool, bool, bool], str] = {}
         self.unit_inline_cache: dict[tuple[int, bool, bool], str | NotUnitLevel] = {}
         self.unit_lexicon_templates: dict[tuple[int, bool, bool, bool], str] = {}
+        # the unit templates of this compilation's rules share one table of sets and one vocabulary
+        # (made when the first rule is written over units: a warm start reads them from the cache)
+        self.unit_sets: UnitSets | None = None
+        self.vocabulary: Vocabulary | None = None
+        self.not_unit_level: dict[int, str] = {}  # rule index -> why it stays on the character matcher
 
     def report(self) -> list[RuleError]:
         """The errors found, each once, with the line of the file it points at."""
@@ -139,11 +151,17 @@ class _Compilation:
         links = self._links()
         if self.errors:
             raise RuleErrors(self.report())
-        if cache is not None and cached is None:
-            cache.store(compiled)
+        if cached is not None:
+            assert cache is not None
+            unit_sets, unit_words = cache.unit_sets, cache.unit_words
+        else:
+            unit_sets = tuple(self.unit_sets.sets) if self.unit_sets is not None else ()
+            unit_words = self.vocabulary.ordered_keys() if self.vocabulary is not None else ()
+            if cache is not None:
+                cache.store(compiled, unit_sets, unit_words)
         return CompiledRules(tuple(compiled), links, resolution.kinds,
                              tuple(str(u.source.path) for u in self.loader.order), resolution.mask_sets,
-                             self._unused_lexicons())
+                             self._unused_lexicons(), unit_sets, unit_words)
 
     def _unused_lexicons(self) -> tuple[RuleWarning, ...]:
         found = []
@@ -279,7 +297,25 @@ class _Compilation:
         return UnitPatternEmitter(self.resolution.lexicon_in(unit), template_for, sets, vocabulary,
                                   self.unit_lexicon_templates)
 
-    def _pattern(self, unit: Unit, rule: ast.RuleDef) -> CompiledPattern | None:
+    def _unit_template(self, index: int, groups: list[Group]) -> str | None:
+        """Rule ``index`` over unit strings, or None (the reason recorded) when it is not unit-level."""
+        from .unit_patterns import NotUnitLevel
+        from .units import UnitSets, Vocabulary
+
+        if self.unit_sets is None or self.vocabulary is None:
+            self.unit_sets, self.vocabulary = UnitSets(), Vocabulary()
+        try:
+            template, unit_groups = self.unit_pattern(index, self.unit_sets, self.vocabulary)
+        except NotUnitLevel as error:
+            self.not_unit_level[index] = str(error)
+            return None
+        if [group.name for group in unit_groups] != [group.name for group in groups]:
+            # the two emitters share their traversal, so this would be a bug of the unit emitter
+            self.not_unit_level[index] = "its groups over units differ from its regex's"
+            return None
+        return template
+
+    def _pattern(self, index: int, unit: Unit, rule: ast.RuleDef) -> CompiledPattern | None:
         """Emit the regex of a rule's pattern and find what its matches need; None (with the
         error recorded) when the pattern is wrong."""
         if rule.pattern is None:
@@ -308,6 +344,7 @@ class _Compilation:
             required_masks=self.prefilter.required_masks(unit, rule.pattern),
             anchors=self.prefilter.anchors(unit, rule.pattern),
             references=references,
+            unit_template=self._unit_template(index, search_context.groups),
         )
 
     def _compile_rule(self, index: int, unit: Unit, rule: ast.RuleDef,
@@ -324,7 +361,7 @@ class _Compilation:
         kind = rule.kind or rule.name
         if rule.role == "veto" and not (rule.layer or self.resolution.kind_layers.get(kind) or rule.kind):
             self.errors.append(error_at("a veto needs a kind or a layer to act in", rule.at))
-        pattern = cached if cached is not None else self._pattern(unit, rule)
+        pattern = cached if cached is not None else self._pattern(index, unit, rule)
         if pattern is None:
             return None
         search = self._regex(pattern.source, list(pattern.regex_groups), rule)
@@ -378,6 +415,7 @@ class _Compilation:
             where=where,
             examples=rule.examples,
             rejects=rule.rejects,
+            unit_template=pattern.unit_template,
         )
 
     def _regex(self, code: str, groups: list[str | None], rule: ast.RuleDef) -> RuleRegex | None:
@@ -411,25 +449,21 @@ class UnitRules:
 def unit_rules(sources: Iterable[RuleSource], functions: Mapping[str, Function] | None = None) -> UnitRules:
     """Every rule of ``sources`` (which must compile) written over unit strings where it can be
     (see :mod:`tallyrules.unit_patterns`); the others with the reason they cannot."""
-    from .unit_patterns import NotUnitLevel
-    from .units import UnitPattern, UnitSets, Vocabulary
+    from .units import UnitPattern, Vocabulary
 
-    compilation = _Compilation(sources, functions or {}, compile_regexes=False)
-    sets, vocabulary = UnitSets(), Vocabulary()
-    templates: dict[str, tuple[str, tuple[Group, ...]]] = {}
-    not_unit_level: dict[str, str] = {}
-    for index, (unit, rule) in enumerate(compilation.resolution.rule_list):
-        name = f"{unit.module}.{rule.name}"
-        try:
-            template, groups = compilation.unit_pattern(index, sets, vocabulary)
-        except NotUnitLevel as error:
-            not_unit_level[name] = str(error)
-            continue
-        templates[name] = (template, tuple(groups))
-    # every pattern shares the one table of sets, complete only now
-    shared = tuple(sets.sets)
-    patterns = {name: (UnitPattern(template, shared), groups) for name, (template, groups) in templates.items()}
-    return UnitRules(patterns, not_unit_level, vocabulary)
+    with _cyclic_gc_paused():
+        compilation = _Compilation(sources, functions or {}, compile_regexes=False)
+        # each rule's pattern written anew, the cache aside: the reasons are found only then
+        rules = [compilation._compile_rule(index, unit, rule) for index, (unit, rule)
+                 in enumerate(compilation.resolution.rule_list)]
+    if compilation.errors:
+        raise RuleErrors(compilation.report())
+    sets = tuple(compilation.unit_sets.sets) if compilation.unit_sets is not None else ()
+    patterns = {rule.name: (UnitPattern(rule.unit_template, sets), tuple(group for _, group in rule.groups))
+                for rule in rules if rule is not None and rule.unit_template is not None}
+    not_unit_level = {rule.name: compilation.not_unit_level[rule.order] for rule in rules
+                      if rule is not None and rule.unit_template is None}
+    return UnitRules(patterns, not_unit_level, compilation.vocabulary or Vocabulary())
 
 
 def compile_rules(sources: Iterable[RuleSource], functions: Mapping[str, Function] | None = None,

@@ -89,6 +89,7 @@ class Engine:
         compile_regexes: bool = False,
         pack_folders: Mapping[str, str | Path] | None = None,
         regex_memory: int = REGEX_MEMORY,
+        unit_matching: str = "large",
     ) -> None:
         """Compile the installed packs (``packs`` selects, ``exclude`` leaves out) plus rule files at ``paths``.
 
@@ -101,6 +102,10 @@ class Engine:
         ``regex_memory`` is each rule regex's RE2 budget in bytes, which bounds its cached
         automaton states: less memory for less speed (see docs/performance.md, *Where the memory
         goes*); a pattern that does not fit a smaller budget gets the default one.
+        ``unit_matching`` says which rules are searched over units, the rest over characters:
+        "large" (the default) those whose character program is large, "all" every rule that
+        can be, "none" no rule (the reference the unit path is tested against; see
+        docs/matching-core.md, *Step 2c*).
         :raises RuleErrors: a rule file is wrong.  :raises PluginError: a plugin is.
         """
         if regex_memory <= 0:
@@ -109,7 +114,7 @@ class Engine:
                           plugins=tuple(plugins), skip_broken=skip_broken, use_installed=use_installed,
                           texts=dict(texts or {}), compile_regexes=compile_regexes,
                           pack_folders={name: str(folder) for name, folder in (pack_folders or {}).items()},
-                          regex_memory=regex_memory)
+                          regex_memory=regex_memory, unit_matching=unit_matching)
         found: Plugins = load_plugins(plugins, skip_broken=skip_broken, use_entry_points=use_installed)
         chosen = selected_packs(found, packs, exclude)
         moved = dict(pack_folders or {})
@@ -143,7 +148,7 @@ class Engine:
                 self.skipped_plugins = (*self.skipped_plugins, *dict.fromkeys(p.plugin for p in broken))
         self._postprocessors = tuple(p for p in found.postprocessors if p.plugin not in self.skipped_plugins)
         self._warned: set[str] = set()  # plugins whose failure was reported (with skip_broken)
-        self._matcher = Matcher(self.compiled)
+        self._matcher = Matcher(self.compiled, unit_matching)
 
     # ---- constructors ---------------------------------------------------
     @classmethod

@@ -24,7 +24,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -36,6 +36,9 @@ from .patterns import FILLER, MASK_WIDTH, mask_char
 from .prefilter import Prefilter
 from .regex import ByteSpans, EncodedText, RegexError, RuleRegex, masked_ascii_runs
 from .results import Extraction, Span
+
+if TYPE_CHECKING:  # the unit path is imported on first use
+    from .unit_matching import UnitDocument, UnitSearch
 
 
 class Entry(NamedTuple):
@@ -153,15 +156,36 @@ def _non_overlapping(entries: Iterable[Entry], length: int) -> list[Entry]:
     return kept
 
 
+#: Which unit-level rules are searched over units (docs/matching-core.md, *Step 2c*): "large", those
+#: whose character program is large (:data:`tallyrules.unit_matching.LARGE_PROGRAM`); "all"; "none".
+UNIT_ROUTES = ("large", "all", "none")
+
+
 class Matcher:
     """Evaluates one :class:`CompiledRules` over texts."""
 
-    def __init__(self, compiled: CompiledRules) -> None:
+    def __init__(self, compiled: CompiledRules, unit_matching: str = "large") -> None:
+        """``unit_matching``: which unit-level rules are searched over each document's unit
+        string (:data:`UNIT_ROUTES`); "none" searches every rule over characters."""
+        if unit_matching not in UNIT_ROUTES:
+            raise ValueError(f"unit_matching must be one of {', '.join(map(repr, UNIT_ROUTES))}, not {unit_matching!r}")
         self.compiled = compiled
         self.by_order = {rule.order: rule for rule in compiled.rules}
         self.by_name = {rule.name: rule for rule in compiled.rules}
         self.searching = [r for r in compiled.rules if r.role in ("rule", "veto")]
         self.prefilter = Prefilter(compiled.rules)
+        self.unit_matching = unit_matching
+        self._unit_search: UnitSearch | None = None
+
+    @property
+    def unit_search(self) -> UnitSearch | None:
+        """The unit-level rules' search (made on first use: a start does not pay for it), or None."""
+        if self._unit_search is None and self.unit_matching != "none":
+            from .unit_matching import UnitSearch
+
+            self._unit_search = UnitSearch(self.compiled.rules, self.compiled.unit_sets, self.compiled.unit_words,
+                                           self.unit_matching)
+        return self._unit_search
 
     def possible_rules(self, text: bytes) -> frozenset[int]:
         """The orders of the rules that may match ``text`` (see :class:`tallyrules.prefilter.Prefilter`)."""
@@ -286,6 +310,7 @@ class _Document:
         self.built: dict[tuple[int, int, int], Extraction] = {}
         self.possible = matcher.possible_rules(self.shadows[()].data)
         self.dropped: dict[int, list[Entry]] | None = None  # where-failing matches, when asked for
+        self._units: UnitDocument | None = None
 
     # ---- matching ---------------------------------------------------------
     def matches(self, rule: CompiledRule) -> list[Entry]:
@@ -299,7 +324,9 @@ class _Document:
         shadow = self.shadow(rule.masks)
         entries: list[Entry] = []
         try:
-            matched = kept_matches(rule.search, shadow, self.text)
+            matched = self._unit_matches(rule, shadow) if rule.unit_template is not None else None
+            if matched is None:
+                matched = kept_matches(rule.search, shadow, self.text)
         except RegexError as error:
             raise _not_compiled(rule, error) from None
         for start, end, spans in matched:
@@ -311,6 +338,16 @@ class _Document:
             entries.append(entry)
         self.found[rule.order] = entries
         return entries
+
+    def _unit_matches(self, rule: CompiledRule, shadow: EncodedText) -> list[tuple[int, int, ByteSpans]] | None:
+        """The kept matches of a unit-level rule, found over this document's unit string; None
+        when the rule is to be searched over characters."""
+        search = self.matcher.unit_search
+        if search is None or not search.covers(rule):
+            return None
+        if self._units is None:
+            self._units = search.document(self.base)
+        return search.kept_matches(rule, self._units, shadow, self.text)
 
     def _has_required_spans(self, rule: CompiledRule) -> bool:
         """Whether each required-mask clause of ``rule`` has a set with a span in this document."""

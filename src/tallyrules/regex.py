@@ -98,7 +98,7 @@ class EncodedText:
     ASCII text costs one ``encode`` and a long text no more memory than its runs.
     """
 
-    __slots__ = ("text", "data", "_byte_starts", "_runs")
+    __slots__ = ("text", "data", "_byte_starts", "_char_starts", "_runs")
 
     def __init__(self, text: str, runs: list[tuple[int, int, int]] | None = None) -> None:
         """Encode ``text``; ``runs`` (char start, char end, width), when the caller knows them,
@@ -107,6 +107,7 @@ class EncodedText:
         # a lone surrogate (possible in a Python str) is encoded as is: RE2 sees an invalid byte
         self.data = text.encode("utf-8", "surrogatepass")
         self._byte_starts: list[int] = []  # byte offset of each run
+        self._char_starts: list[int] = []  # character offset of each run
         self._runs: list[tuple[int, int, int, int]] = []  # (char start, byte end, width, surplus after)
         if len(self.data) != len(text):
             if runs is None:
@@ -115,6 +116,7 @@ class EncodedText:
             surplus = 0
             for start, end, width in runs:
                 self._byte_starts.append(start + surplus)
+                self._char_starts.append(start)
                 surplus += (width - 1) * (end - start)
                 self._runs.append((start, end + surplus, width, surplus))
 
@@ -134,6 +136,19 @@ class EncodedText:
         if byte_offset >= byte_end:
             return byte_offset - surplus
         return char_start + (byte_offset - self._byte_starts[index]) // width
+
+    def byte_offset(self, char_offset: int) -> int:
+        """The byte offset of a character offset (the inverse of :meth:`char_offset`)."""
+        if not self._runs:
+            return char_offset
+        index = bisect.bisect_right(self._char_starts, char_offset) - 1
+        if index < 0:
+            return char_offset
+        char_start, byte_end, width, surplus = self._runs[index]
+        byte_start = self._byte_starts[index]
+        if char_offset >= char_start + (byte_end - byte_start) // width:  # past the run
+            return char_offset + surplus
+        return byte_start + (char_offset - char_start) * width
 
     def boundary_at(self, byte_offset: int) -> int:
         """``byte_offset`` if a character starts there, else the start of the next character."""

@@ -34,7 +34,6 @@ import attrs
 from . import ast
 from .lexicons import Lexicon, build_lexicon, read_word_list
 from .patterns import EmitContext, PatternEmitter
-from .syntax import parse
 from .tokens import NUMBER, TOKEN_CLASSES, compact_classes
 
 if TYPE_CHECKING:
@@ -376,6 +375,8 @@ def lexicons_of_files(files: Iterable[str | Path]) -> list[Lexicon]:
 
     Files that do not exist on disk (rules given as text) are skipped.
     """
+    from .syntax import parse  # here: loading the rule grammar is not a cost of every importer
+
     found: list[Lexicon] = []
     for name in files:
         path = Path(name)

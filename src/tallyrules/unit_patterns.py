@@ -26,6 +26,7 @@ exactly where the character regex puts them.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Callable
 
@@ -174,25 +175,35 @@ class UnitPatternEmitter(PatternEmitter):
 class UnitShadow(EncodedText):
     """A document's unit string, whose byte offsets map to the document's characters."""
 
-    __slots__ = ("units", "_characters")
+    __slots__ = ("units", "_chunk_bytes")
 
     def __init__(self, units: UnitText) -> None:
-        super().__init__(units.string)
+        # the string is codes and ASCII marks: the base class's runs are not needed, only this map
+        self.text = units.string
+        self.data = units.string.encode("utf-8")
+        self._byte_starts, self._char_starts, self._runs = [], [], []
         self.units = units
-        # string index -> document character: a code is its unit's start; a mark, or the end of
-        # the string, is the end of the unit before it
-        characters = [0] * (len(units.string) + 1)
-        previous_position, previous_end = -1, 0
-        for position, start, end in zip(units.positions, units.starts, units.ends, strict=True):
-            if position > previous_position + 1:  # a mark before this unit
-                characters[position - 1] = previous_end
-            characters[position] = start
-            previous_position, previous_end = position, end
-        characters[-1] = previous_end
-        self._characters = characters
+        self._chunk_bytes: list[int] | None = None  # where each chunk's codes start in ``data``
 
     def char_offset(self, byte_offset: int) -> int:
-        return self._characters[super().char_offset(byte_offset)]
+        """A code maps to its unit's start; a mark, or the end of the string, to the end of the
+        unit before it."""
+        units = self.units
+        if self._chunk_bytes is None:
+            self._chunk_bytes = []
+            position = 0
+            for mark, chunk in zip(units.marks, units.chunks, strict=True):
+                position += len(mark)
+                self._chunk_bytes.append(position)
+                position += chunk.byte_length
+        index = bisect.bisect_right(self._chunk_bytes, byte_offset) - 1
+        if index < 0:
+            return 0  # a string without units
+        chunk, offset = units.chunks[index], units.chunk_starts[index]
+        within = byte_offset - self._chunk_bytes[index]
+        if within >= chunk.byte_length:
+            return offset + chunk.ends[-1]
+        return offset + chunk.starts[bisect.bisect_left(chunk.code_bytes, within)]
 
 
 __all__ = ["NotUnitLevel", "UnitPattern", "UnitPatternEmitter", "UnitShadow"]

@@ -1,7 +1,7 @@
 """Units: the finest pieces at which a pattern element can start or end, and their classes.
 
-Step 2 of the matching core (docs/matching-core.md) will run rules over a string with one
-code point per unit instead of one per character; the matcher does not use this module yet.
+Step 2 of the matching core (docs/matching-core.md) runs rules over a string with one code
+point per unit instead of one per character (:mod:`tallyrules.unit_matching`).
 The tokens of :mod:`tallyrules.tokenizer` are too coarse for that: an element may start or
 end inside one ("F-16" is one token, and ``NUM`` finds "16" in it, since RE2's ASCII ``\\b``
 holds between "-" and "1").  A unit is
@@ -18,7 +18,8 @@ lexicons and token classes, every element starts and ends at a unit edge, except
 and the second form of ``ABBR`` ("Gen.", which has no word boundary before it) right after
 a word class.  Those stay on the character matcher.
 
-Each unit is classified once per type (its string), and its code also says whether it is glued
+Each unit is classified once per type (its string), a document one chunk type (a run of
+non-space characters) at a time, and a unit's code also says whether it is glued
 to an ASCII letter, digit or ``_`` on either side: RE2's ``\\b`` is defined by those neighbours
 (it holds before a run after a space, and before "é" right after a run), and the code must carry
 what a word boundary next to the unit would see.  Each distinct (features, context) combination
@@ -165,16 +166,81 @@ BREAK_MARK = "\x02"
 _MARKS = {SPACED: SPACED_MARK, BREAK: BREAK_MARK, GLUED: ""}
 
 
-@attrs.frozen(eq=False)
-class UnitText:
-    """One document as units: parallel lists and the unit string."""
+#: A run of characters that are not spaces.  No unit's context reaches across a space, so the
+#: codes of a chunk depend on its text alone: a document is classified a chunk type at a time.
+_CHUNK_SPLITTER = re.compile(f"({re2_to_python(f'[^{_SPACES}]+')})", re.ASCII)
 
-    text: str
-    units: list[str]
-    starts: list[int]
-    ends: list[int]
-    string: str  # unit codes, with SPACED_MARK / BREAK_MARK between units that are not glued
-    positions: list[int]  # the index in ``string`` of each unit's code
+
+@attrs.frozen
+class UnitChunk:
+    """One chunk (a run of non-space characters) as units, glued: what every occurrence shares."""
+
+    string: str  # the codes of its units
+    units: tuple[str, ...]
+    starts: tuple[int, ...]  # each unit's offsets in the chunk
+    ends: tuple[int, ...]
+    code_bytes: tuple[int, ...]  # where each unit's code starts in the UTF-8 of ``string``
+    byte_length: int  # of ``string`` in UTF-8
+
+
+class UnitText:
+    """One document as units: the unit string, and its chunks at their offsets.
+
+    The per-unit lists (``units``, ``starts``, ``ends``, ``positions``) are made when first read:
+    a search needs only the string, and offsets only for the matches it keeps.
+    """
+
+    __slots__ = ("text", "string", "chunks", "chunk_starts", "marks", "_lists")
+
+    def __init__(self, text: str, string: str, chunks: list[UnitChunk], chunk_starts: list[int],
+                 marks: list[str]) -> None:
+        self.text = text
+        self.string = string  # unit codes, with SPACED_MARK / BREAK_MARK between units that are not glued
+        self.chunks = chunks
+        self.chunk_starts = chunk_starts  # each chunk's offset in ``text``
+        self.marks = marks  # the mark before each chunk ("" before the first)
+        self._lists: tuple[list[str], list[int], list[int], list[int]] | None = None
+
+    def _unit_lists(self) -> tuple[list[str], list[int], list[int], list[int]]:
+        if self._lists is None:
+            units: list[str] = []
+            starts: list[int] = []
+            ends: list[int] = []
+            positions: list[int] = []
+            position = 0
+            for chunk, offset, mark in zip(self.chunks, self.chunk_starts, self.marks, strict=True):
+                position += len(mark)
+                units.extend(chunk.units)
+                starts.extend(offset + start for start in chunk.starts)
+                ends.extend(offset + end for end in chunk.ends)
+                positions.extend(range(position, position + len(chunk.units)))
+                position += len(chunk.units)
+            self._lists = units, starts, ends, positions
+        return self._lists
+
+    @property
+    def units(self) -> list[str]:
+        """Each unit's text."""
+        return self._unit_lists()[0]
+
+    @property
+    def starts(self) -> list[int]:
+        """Each unit's start in the text."""
+        return self._unit_lists()[1]
+
+    @property
+    def ends(self) -> list[int]:
+        """Each unit's end in the text."""
+        return self._unit_lists()[2]
+
+    @property
+    def positions(self) -> list[int]:
+        """The index in ``string`` of each unit's code."""
+        return self._unit_lists()[3]
+
+
+#: A word of a :class:`Vocabulary`: its key (:func:`tokenizer.entry_key`) and whether it is cased.
+VocabularyKey = tuple[str, bool]
 
 
 class Vocabulary:
@@ -184,8 +250,15 @@ class Vocabulary:
     set of codes like a token class.  Build it before classifying: a unit type is looked up once.
     """
 
-    def __init__(self) -> None:
-        self._ids: dict[tuple[str, bool], int] = {}
+    def __init__(self, keys: Iterable[VocabularyKey] = ()) -> None:
+        """A vocabulary of ``keys`` (as :meth:`ordered_keys` gave them), or an empty one."""
+        self._ids: dict[VocabularyKey, int] = {}
+        for key in keys:
+            self._ids.setdefault(key, len(self._ids) + 1)
+
+    def ordered_keys(self) -> tuple[VocabularyKey, ...]:
+        """The words in the order of their ids (the first is id 1)."""
+        return tuple(self._ids)
 
     def word(self, piece: str, cased: bool) -> int:
         """The id of a piece of a literal (one unit of it), added when new."""
@@ -224,6 +297,7 @@ class UnitClassifier:
         self.vocabulary = vocabulary if vocabulary is not None else Vocabulary()
         self.max_types = max_types
         self._types: ComputedTable[str, UnitKind] = ComputedTable(self._new_type)
+        self._chunks: ComputedTable[str, UnitChunk] = ComputedTable(self._new_chunk)
         self._codes: ComputedTable[UnitKind, str] = ComputedTable(self._new_code)
         self._kinds: list[UnitKind] = []
 
@@ -247,10 +321,30 @@ class UnitClassifier:
         """How many codes have been interned: a pattern rendered before it grew may lack some."""
         return len(self._kinds)
 
+    def intern_words(self) -> None:
+        """Intern now the codes of the vocabulary's words as documents mostly write them (as
+        listed; a caseless word also capitalised and in upper case), ordered by features.
+
+        Why: a pattern rendered over these already knows the codes most documents bring, and
+        codes of one set of features are neighbours, so a token class renders as a few ranges
+        instead of a long list of code points.
+        """
+        kinds = set()
+        for key, cased in self.vocabulary.ordered_keys():
+            for form in (key,) if cased else (key, key.capitalize(), key.upper()):
+                if len(split_units(form)[0]) == 1:
+                    kinds.add(self._types[form])
+        for kind in sorted(kinds, key=lambda kind: (kind[0], sorted(kind[1]))):
+            self._codes[kind]  # noqa: B018 (interning is the point)
+
     def _new_code(self, kind: UnitKind) -> str:
         found = self._codes[kind] = code_point(len(self._kinds))
         self._kinds.append(kind)
         return found
+
+    def kind_of(self, index: int) -> UnitKind:
+        """What the ``index``-th code interned stands for."""
+        return self._kinds[index]
 
     def features_of(self, code: str) -> int:
         """The features (with the context) a code point of a unit string stands for."""
@@ -277,25 +371,33 @@ class UnitClassifier:
         return "[" + "".join(f"\\x{{{ord(code):x}}}" for code in sorted(codes)) + "]"
 
     def document(self, text: str) -> UnitText:
-        """Split ``text`` into units and build its unit string."""
-        units, starts, ends, separators = split_units(text)
+        """Split ``text`` into units and build its unit string (a chunk type is classified once)."""
+        texts, chunk_starts, _ends, separators = split_with(_CHUNK_SPLITTER, text)
+        chunks = list(map(self._chunks.__getitem__, texts))
+        marks = list(map(_MARK_BEFORE.__getitem__, separators))
+        if marks:
+            marks[0] = ""  # nothing before the first unit
+        string = "".join([piece for mark, chunk in zip(marks, chunks, strict=True) for piece in (mark, chunk.string)])
+        return UnitText(text, string, chunks, chunk_starts, marks)
+
+    def _new_chunk(self, chunk: str) -> UnitChunk:
+        if len(self._chunks) >= self.max_types:
+            self._chunks.clear()
+        units, starts, ends, _separators = split_units(chunk)
         kinds = list(map(self._types.__getitem__, units))
         features = [kind[0] for kind in kinds]
         # the context of glued units: whether RE2's \b sees a word character on that side
         after, before = FEATURE["AFTER_WORD_CHAR"], FEATURE["BEFORE_WORD_CHAR"]
-        for index in [index for index, separator in enumerate(separators) if not separator and index]:
+        for index in range(1, len(units)):
             if units[index - 1][-1] in _WORD_CHARS:
                 features[index] |= after
             if units[index][0] in _WORD_CHARS:
                 features[index - 1] |= before
-        marks = list(map(_MARK_BEFORE.__getitem__, separators))
-        if marks:
-            marks[0] = ""  # nothing before the first unit
-        codes = map(self._codes.__getitem__, zip(features, [kind[1] for kind in kinds], strict=True))
-        # each unit's code comes after its mark: its position counts the marks up to it
-        positions = list(accumulate((len(mark) + 1 for mark in marks), initial=-1))[1:]
-        string = "".join([piece for pair in zip(marks, codes, strict=True) for piece in pair])
-        return UnitText(text, units, starts, ends, string, positions)
+        codes = list(map(self._codes.__getitem__, zip(features, [kind[1] for kind in kinds], strict=True)))
+        widths = [len(code.encode("utf-8")) for code in codes]
+        found = self._chunks[chunk] = UnitChunk("".join(codes), tuple(units), tuple(starts), tuple(ends),
+                                                tuple(accumulate(widths, initial=0))[:-1], sum(widths))
+        return found
 
 
 class UnitPattern:
