@@ -65,12 +65,50 @@ def test_the_large_route_takes_the_unit_level_rules_with_large_character_program
     assert len(unit_level) >= 40  # 50 of the packs' 298 rules when this was written
     taken = [rule for rule in unit_level if search.covers(rule)]
     assert taken and len(taken) < len(unit_level)
-    assert all((rule.search.program_size >= LARGE_PROGRAM) == search.covers(rule) for rule in unit_level)
+    assert all((rule.search.program_size >= LARGE_PROGRAM and not rule.masks) == search.covers(rule)
+               for rule in unit_level)
 
 
 def test_an_unknown_route_is_refused():
     with pytest.raises(ValueError, match="unit_matching must be one of"):
         Engine.from_text('rule r { match "x" }', use_installed=False, unit_matching="fast")
+
+
+# ---- masks: a span of other rules' results is one unit ---------------------------------------
+
+MASKED_RULES = """
+rule n { match NUM }
+rule w { match CAP }
+rule share { match @n ~ "%" }
+rule price { match "$" ~ @n WORD? }
+rule listed { match @w @n | (@n | @w) "," @n }
+rule said { match @w ~ ":" LOWER }
+"""
+MASKED_TEXTS = ["up 40% on $5 fighters", "Mosul 6,000, 7 and Hit, 40", "Mosul: fighters", "1990s_ 5%7 x$5_ Hit:x"]
+
+
+@pytest.fixture(scope="module")
+def masked() -> dict[str, Engine]:
+    return {route: Engine.from_text(MASKED_RULES, use_installed=False, unit_matching=route)
+            for route in ("none", "all")}
+
+
+def test_rules_that_read_masks_are_searched_over_units(masked):
+    for text in MASKED_TEXTS:
+        assert results(masked["all"], text) == results(masked["none"], text), text
+    search = masked["all"]._matcher.unit_search
+    assert search is not None
+    readers = [rule for rule in masked["all"].compiled.rules if rule.masks]
+    assert len(readers) == 4 and all(rule.unit_template is not None and search.covers(rule) for rule in readers)
+    found = {(r.rule.split(".")[-1], r.text) for text in MASKED_TEXTS[:3] for r in masked["all"].extract(text)}
+    assert {("share", "40%"), ("price", "$5 fighters"), ("listed", "Mosul 6,000"), ("listed", "Hit, 40"),
+            ("said", "Mosul: fighters")} <= found
+
+
+@settings(max_examples=150, deadline=None)
+@given(generated_texts())
+def test_rules_that_read_masks_find_the_same_over_units_on_generated_text(masked, text):
+    assert results(masked["all"], text) == results(masked["none"], text)
 
 
 # ---- an alphabet that grows ----------------------------------------------------------------------

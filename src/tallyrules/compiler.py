@@ -275,11 +275,12 @@ class _Compilation:
 
     def _unit_emitter(self, unit: Unit, sets: UnitSets, vocabulary: Vocabulary) -> UnitPatternEmitter:
         from .unit_patterns import NotUnitLevel, UnitPatternEmitter
+        from .units import mask_word
 
         def template_for(name: str, at: ast.Location, glued_left: bool, glued_right: bool) -> str:
             found = self.resolution.reference(unit, name, at)
-            if found.mask is not None:
-                raise NotUnitLevel(f"@{name}, a kind or emitted rule (a mask: step 3)")
+            if found.mask is not None:  # the span is one unit of the shadow, whose word is its mask set
+                return sets.placeholder((("MASK",), (), mask_word(found.mask)))
             key = (found.targets[0], glued_left, glued_right)
             if key not in self.unit_inline_cache:
                 fragment_unit, fragment = self.resolution.rule_list[found.targets[0]]
@@ -294,8 +295,11 @@ class _Compilation:
             if isinstance(inlined, NotUnitLevel):
                 raise NotUnitLevel(f"@{name}: {inlined}")
             return inlined
+        def masked(name: str, at: ast.Location) -> bool:
+            return self.resolution.reference(unit, name, at).mask is not None
+
         return UnitPatternEmitter(self.resolution.lexicon_in(unit), template_for, sets, vocabulary,
-                                  self.unit_lexicon_templates)
+                                  self.unit_lexicon_templates, masked)
 
     def _unit_template(self, index: int, groups: list[Group]) -> str | None:
         """Rule ``index`` over unit strings, or None (the reason recorded) when it is not unit-level."""

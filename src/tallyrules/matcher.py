@@ -310,7 +310,7 @@ class _Document:
         self.built: dict[tuple[int, int, int], Extraction] = {}
         self.possible = matcher.possible_rules(self.shadows[()].data)
         self.dropped: dict[int, list[Entry]] | None = None  # where-failing matches, when asked for
-        self._units: UnitDocument | None = None
+        self._units: dict[tuple[int, ...], UnitDocument] = {}  # a shadow's units, by its masks
 
     # ---- matching ---------------------------------------------------------
     def matches(self, rule: CompiledRule) -> list[Entry]:
@@ -340,14 +340,15 @@ class _Document:
         return entries
 
     def _unit_matches(self, rule: CompiledRule, shadow: EncodedText) -> list[tuple[int, int, ByteSpans]] | None:
-        """The kept matches of a unit-level rule, found over this document's unit string; None
-        when the rule is to be searched over characters."""
+        """The kept matches of a unit-level rule, found over the unit string of its ``shadow``
+        (where each masked span is one unit); None when the rule is to be searched over characters."""
         search = self.matcher.unit_search
         if search is None or not search.covers(rule):
             return None
-        if self._units is None:
-            self._units = search.document(self.base)
-        return search.kept_matches(rule, self._units, shadow, self.text)
+        units = self._units.get(rule.masks)
+        if units is None:
+            units = self._units[rule.masks] = search.document(shadow.text)
+        return search.kept_matches(rule, units, shadow, self.text)
 
     def _has_required_spans(self, rule: CompiledRule) -> bool:
         """Whether each required-mask clause of ``rule`` has a set with a span in this document."""

@@ -35,10 +35,12 @@ if TYPE_CHECKING:
 
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 #: With ``route="large"``, a rule is searched over units when its character program has at least
-#: this many RE2 instructions.  Why: the unit string shrinks what makes a program large (the gap
-#: between words, lexicon tries), and on news a large program's searches ran 3-5x faster over
-#: units; a small program costs about the same either way, and its matches cost more over units
-#: (each offset is mapped back to the text).  See docs/matching-core.md, *Step 2c*.
+#: this many RE2 instructions and it reads no mask.  Why: the unit string shrinks what makes a
+#: program large (the gap between words, lexicon tries), and a large program's searches ran
+#: 2-5x faster over units; a small program costs about the same either way, and its matches
+#: cost more over units (each offset is mapped back to the text).  A rule that reads masks needs
+#: the unit string of its own shadow, a pass over the document that cost more than the search
+#: saved.  See docs/matching-core.md, *Step 2c* and *Step 3a*.
 LARGE_PROGRAM = 4000
 
 #: A character class that matches nothing: a set no code has been interned for yet.
@@ -149,7 +151,7 @@ class UnitSearch:
         the rule's character program)."""
         if rule.order not in self._rendered:
             if rule.order not in self._rules or self.route == "none" or (
-                    self.route == "large" and rule.search.program_size < LARGE_PROGRAM):
+                    self.route == "large" and (rule.masks or rule.search.program_size < LARGE_PROGRAM)):
                 self._rendered[rule.order] = None
             else:
                 self._rendered[rule.order] = False  # to be rendered

@@ -68,9 +68,10 @@ def _ascii_word(char: str) -> bool:
 class UnitPatternEmitter(PatternEmitter):
     """Emit the unit-string template of one pattern (see the module's docstring).
 
-    ``reference`` gives the template standing for ``@name`` (a fragment's, inlined) or raises
-    :class:`NotUnitLevel` (a mask).  ``sets`` and ``vocabulary`` are shared by every pattern
-    of a compilation, so fragments and lexicons are written once.
+    ``reference`` gives the template standing for ``@name``: a fragment's, inlined, or the
+    code of a masked span; ``masked`` says which names are masks (whose span is one unit, never
+    an ASCII letter or digit at its edges).  ``sets`` and ``vocabulary`` are shared by every
+    pattern of a compilation, so fragments and lexicons are written once.
     """
 
     gap = _GAP
@@ -78,10 +79,12 @@ class UnitPatternEmitter(PatternEmitter):
     def __init__(self, lexicon: Callable[[str, ast.Location], Lexicon],
                  reference: Callable[[str, ast.Location, bool, bool], str],
                  sets: UnitSets, vocabulary: Vocabulary,
-                 lexicon_cache: dict[tuple[int, bool, bool, bool], str]) -> None:
+                 lexicon_cache: dict[tuple[int, bool, bool, bool], str],
+                 masked: Callable[[str, ast.Location], bool] = lambda name, at: False) -> None:
         super().__init__(lexicon, reference, lexicon_cache)
         self.sets = sets
         self.vocabulary = vocabulary
+        self.masked = masked
 
     def emit(self, node: ast.Pattern, context: EmitContext, glued_left: bool = False,
              glued_right: bool = False, depth: int = 0) -> str:
@@ -125,6 +128,8 @@ class UnitPatternEmitter(PatternEmitter):
             for option in node.options:
                 edges |= self._edge(option, first)
             return edges
+        if isinstance(node, ast.RuleRef) and self.masked(node.name, node.at):
+            return 0  # a mask character, then filler: private-use characters
         return _ALNUM | _UNDERSCORE
 
     def _complement(self, node: ast.LexiconRef) -> str:

@@ -59,13 +59,15 @@ from .tokenizer import (
     split_with,
     text_keys,
 )
+from .patterns import FILLER, MASK_BASE, MASK_UNIT
 from .tokens import LETTER_RANGES, LOWER_RANGES, UPPER_RANGES
 
 # ---- splitting ---------------------------------------------------------------------------------
 
 _SPACES = "".join(f"\\x{{{ord(c):x}}}" for c in SPACE_CHARS)
-#: One unit (RE2 syntax): a run of ASCII letters and digits, or any other non-space character.
-UNIT_REGEX = rf"[A-Za-z0-9]+|[^{_SPACES}]"
+#: One unit (RE2 syntax): a run of ASCII letters and digits, a masked span of a shadow (its mask
+#: character and the filler after it), or any other non-space character.
+UNIT_REGEX = rf"[A-Za-z0-9]+|{MASK_UNIT}|[^{_SPACES}]"
 _SPLITTER = re.compile(f"({re2_to_python(UNIT_REGEX)})", re.ASCII)
 
 
@@ -100,6 +102,7 @@ FEATURE: dict[str, int] = _bits(
     "PUNCT",  # neither letter nor digit (what the PUNCT class matches)
     "QUOTE", "OPEN_QUOTE", "CLOSE_QUOTE", "DASH_CHAR",
     "AFTER_WORD_CHAR", "BEFORE_WORD_CHAR",  # glued to an ASCII letter, digit or "_" (RE2's \w) on that side
+    "MASK",  # a span of another rule's results, in the shadow a rule with a reference reads (its word: the mask set)
 )
 
 _LETTER = re.compile(f"[{re2_to_python(LETTER_RANGES)}]")
@@ -277,6 +280,11 @@ class Vocabulary:
         return len(self._ids)
 
 
+def mask_word(mask: int) -> int:
+    """The word id of the spans of mask set ``mask`` (below zero: no vocabulary word has it)."""
+    return -1 - mask
+
+
 #: What a code stands for: features (with the unit's context) and the ids of the words it is.
 UnitKind = tuple[int, frozenset[int]]
 #: A set of units, as alternatives: (features required, features excluded, word id or 0 for any,
@@ -308,7 +316,10 @@ class UnitClassifier:
     def _new_type(self, unit: str) -> UnitKind:
         if len(self._types) >= self.max_types:
             self._types.clear()
-        found = self._types[unit] = (unit_features(unit), self.vocabulary.words_of(unit))
+        if MASK_BASE <= ord(unit[0]) < ord(FILLER):  # a masked span: its word says which set
+            found = self._types[unit] = (FEATURE["MASK"], frozenset({mask_word(ord(unit[0]) - MASK_BASE)}))
+        else:
+            found = self._types[unit] = (unit_features(unit), self.vocabulary.words_of(unit))
         return found
 
     @property
