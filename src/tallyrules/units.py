@@ -44,6 +44,7 @@ from itertools import accumulate
 
 import attrs
 
+from .patterns import FILLER, MASK_BASE, MASK_UNIT
 from .tokenizer import (
     BREAK,
     GLUED,
@@ -59,7 +60,6 @@ from .tokenizer import (
     split_with,
     text_keys,
 )
-from .patterns import FILLER, MASK_BASE, MASK_UNIT
 from .tokens import LETTER_RANGES, LOWER_RANGES, UPPER_RANGES
 
 # ---- splitting ---------------------------------------------------------------------------------
