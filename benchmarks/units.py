@@ -14,9 +14,13 @@ reports, from one run (the machine may be shared: read the ratios):
   time of finding all its matches in every item both ways, through the same search loop
   (:meth:`tallyrules.regex.RuleRegex.search_all`) and the same number of matches.
 
-* the rules of the installed packs that are unit-level (:func:`tallyrules.compiler.unit_rules`):
-  whether each finds, on every item, exactly the matches of its character regex (spans and
-  groups, before ``where``), and the time of both searches, for the costliest rules.
+* the rules of the installed packs that are unit-level and read no mask
+  (:func:`tallyrules.compiler.unit_rules`): whether each finds, on every item, exactly the
+  matches of its character regex (spans and groups, before ``where``), and the time of both
+  searches, for the costliest rules;
+* the whole engine by route (``Engine(unit_matching=...)``: "none", "large", "all"): CPU time
+  of extracting every item (runs alternated, after a pass that warms each), and whether the
+  output is the same.
 
 Every timing is the best of ``--repeat`` runs.  Without the corpus it says so and exits 0.
 """
@@ -79,6 +83,7 @@ def main() -> int:
             "matches": list(matches),
         }
     rules = rules_over_units(texts, args.repeat)
+    by_route = engine_routes(texts, args.repeat)
     load_after = os.getloadavg()
 
     report = {
@@ -90,6 +95,7 @@ def main() -> int:
                         "warm": {"seconds": warm, "times_re_pass": warm / baseline}},
         "classes": classes,
         "rules": rules,
+        "routes": by_route,
     }
     print(f"corpus: {len(texts)} documents, {megabytes:.2f} MB, {units} units, {classifier.cached_types} unit types, "
           f"{report['unit_codes']} codes")
@@ -106,19 +112,42 @@ def main() -> int:
               f"{chars:>10.3f}{over_units:>10.3f} {chars / over_units:>5.1f}x {figures['matches'][0]:>9}")
         if figures["matches"][0] != figures["matches"][1]:
             print(f"    (over units: {figures['matches'][1]} matches)")
-    print(f"\nrules of the installed packs: {rules['unit_level']} of {rules['rules']} unit-level; "
+    print(f"\nrules of the installed packs: {rules['unit_level']} of {rules['rules']} unit-level, "
+          f"{rules['without_masks']} of them reading no mask; "
           f"{rules['identical']} of {rules['compared']} (rule, item) pairs identical to the character regex")
     print(f"{'rule':46} {'program size':>16} {'search, s':>16} {'ratio':>6}")
     for name, figures in rules["costliest"].items():
         (chars, over_units), (size, unit_size) = figures["seconds"], figures["program_size"]
         print(f"{name:46} {size:>8}{unit_size:>8} {chars:>8.3f}{over_units:>8.3f} {chars / over_units:>5.1f}x")
+    print(f"\nthe engine by route (output the same as \"none\": {by_route['same_output']})")
+    reference = by_route["seconds"]["none"]
+    for route, seconds in by_route["seconds"].items():
+        print(f"{route:8} {seconds:8.2f} s {megabytes / seconds:8.3f} MB/s {reference / seconds:5.2f}x")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
+def engine_routes(texts: list[str], repeat: int) -> dict[str, object]:
+    """CPU time of ``extract`` over every text for each route of the unit path, and whether the
+    outputs agree.  The runs alternate, so a busy moment of the machine spreads over all."""
+    engines = {route: tallyrules.Engine.default(unit_matching=route) for route in ("none", "large", "all")}
+    outputs = {route: [[result.to_dict() for result in engine.extract(text)] for text in texts]
+               for route, engine in engines.items()}  # this pass also warms each engine
+    seconds = dict.fromkeys(engines, float("inf"))
+    for _ in range(repeat):
+        for route, engine in engines.items():
+            started = time.process_time()
+            for text in texts:
+                engine.extract(text)
+            seconds[route] = min(seconds[route], time.process_time() - started)
+    same = all(output == outputs["none"] for output in outputs.values())
+    return {"seconds": seconds, "same_output": same}
+
+
 def rules_over_units(texts: list[str], repeat: int, shown: int = 8) -> dict[str, object]:
-    """Each unit-level rule of the installed packs over every text, both ways: identity and time."""
+    """Each unit-level rule of the installed packs that reads no mask, over every text, both ways:
+    identity and time (a rule that reads masks searches a shadow: the routes compare those)."""
     engine = tallyrules.Engine.default()
     rules = unit_rules(engine.sources, engine.functions)
     classifier = UnitClassifier(rules.vocabulary)
@@ -129,6 +158,8 @@ def rules_over_units(texts: list[str], repeat: int, shown: int = 8) -> dict[str,
     for name, (pattern, _groups) in rules.patterns.items():
         rule = engine.compiled.by_name(name)
         assert rule is not None
+        if rule.masks:
+            continue
         unit_regex = RuleRegex(pattern.render(classifier))
         for text, by_characters, by_units in zip(texts, over_characters, over_units, strict=True):
             compared += 1
@@ -140,7 +171,8 @@ def rules_over_units(texts: list[str], repeat: int, shown: int = 8) -> dict[str,
             "program_size": [rule.search.program_size, unit_regex.program_size],
         }
     costliest = dict(sorted(timed.items(), key=lambda item: -item[1]["seconds"][0])[:shown])
-    return {"rules": len(engine.rules), "unit_level": len(rules.patterns), "compared": compared,
+    return {"rules": len(engine.rules), "unit_level": len(rules.patterns), "without_masks": len(timed),
+            "compared": compared,
             "identical": identical, "unit_codes": classifier.generation, "costliest": costliest,
             "all_seconds": [sum(t["seconds"][0] for t in timed.values()), sum(t["seconds"][1] for t in timed.values())]}
 

@@ -184,6 +184,9 @@ def test_extract_with_a_smaller_regex_memory_budget(tmp_path: Path, rules: Path,
     assert status == 0 and json.loads(default)["extractions"]
     status, small, _ = run(capsys, *base, "--regex-memory", "1", "--jobs", "2")
     assert status == 0 and small == default
+    for route in ("large", "all"):
+        status, over_units, _ = run(capsys, *base, "--unit-matching", route, "--jobs", "2")
+        assert status == 0 and over_units == default
     with pytest.raises(SystemExit) as refused:
         main([*base, "--regex-memory", "0"])
     assert refused.value.code == 2 and "must be at least 1" in capsys.readouterr().err

@@ -25,6 +25,7 @@ from ._version import __version__
 from .engine import Engine, sources_from_paths
 from .errors import PluginError, RuleErrors, TallyrulesError
 from .inputs import INPUT_FORMATS, InputProblem, read_inputs
+from .matcher import UNIT_ROUTES
 from .output import FORMATS, write_results
 from .parallel import extract_parallel
 from .progress import RunProgress, first
@@ -48,7 +49,7 @@ def _add_engine_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    engine = Engine(**_engine_options(args), regex_memory=args.regex_memory << 20)
+    engine = Engine(**_engine_options(args), regex_memory=args.regex_memory << 20, unit_matching=args.unit_matching)
     progress = RunProgress(sys.stderr, quiet=args.quiet, total=args.limit)
     items = progress.track(first(read_inputs(args.files, args.id_field, args.text_field, args.input_format,
                                              args.max_bytes), args.limit))
@@ -266,6 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--regex-memory", type=_positive, metavar="MB", default=REGEX_MEMORY >> 20,
                          help=f"each rule regex's memory budget (default {REGEX_MEMORY >> 20}): less memory "
                               "for less speed (see docs/performance.md)")
+    extract.add_argument("--unit-matching", choices=UNIT_ROUTES, default="none",
+                         help="which rules to search over units instead of characters (the same results; "
+                              "see docs/matching-core.md, Step 2c): none (default), large, all")
     extract.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (order is kept)")
     extract.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster ('local' starts one)")
     _add_engine_arguments(extract)

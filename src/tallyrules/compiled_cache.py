@@ -200,7 +200,9 @@ def _unit_tables(sets: Any, words: Any) -> tuple[tuple[UnitSet, ...], tuple[Voca
         alternatives = []
         for alternative in _list(units):
             required, excluded, word, not_words = _fields(alternative, 4)
-            alternatives.append((_int(required), _int(excluded), _int(word), frozenset(map(_int, _list(not_words)))))
+            # a word id below zero is a mask set's (units.mask_word)
+            alternatives.append((_int(required), _int(excluded), _signed_int(word),
+                                 frozenset(map(_signed_int, _list(not_words)))))
         unit_sets.append(tuple(alternatives))
     unit_words = []
     for item in _list(words):
@@ -220,6 +222,12 @@ def _placeholders_within(template: str, count: int) -> bool:
 def _int(value: Any) -> int:
     if type(value) is not int or value < 0:
         raise _Miss("not a natural number")
+    return value
+
+
+def _signed_int(value: Any) -> int:
+    if type(value) is not int:
+        raise _Miss("not an integer")
     return value
 
 

@@ -89,7 +89,7 @@ class Engine:
         compile_regexes: bool = False,
         pack_folders: Mapping[str, str | Path] | None = None,
         regex_memory: int = REGEX_MEMORY,
-        unit_matching: str = "large",
+        unit_matching: str = "none",
     ) -> None:
         """Compile the installed packs (``packs`` selects, ``exclude`` leaves out) plus rule files at ``paths``.
 
@@ -103,9 +103,9 @@ class Engine:
         automaton states: less memory for less speed (see docs/performance.md, *Where the memory
         goes*); a pattern that does not fit a smaller budget gets the default one.
         ``unit_matching`` says which rules are searched over units, the rest over characters:
-        "large" (the default) those whose character program is large, "all" every rule that
-        can be, "none" no rule (the reference the unit path is tested against; see
-        docs/matching-core.md, *Step 2c*).
+        "none" (the default) no rule, "large" those whose character program is large and read
+        no mask, "all" every rule that can be.  The results are the same; the unit path is the
+        matching core under construction (docs/matching-core.md, *Step 2c*), off until it pays.
         :raises RuleErrors: a rule file is wrong.  :raises PluginError: a plugin is.
         """
         if regex_memory <= 0:

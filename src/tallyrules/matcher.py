@@ -164,7 +164,7 @@ UNIT_ROUTES = ("large", "all", "none")
 class Matcher:
     """Evaluates one :class:`CompiledRules` over texts."""
 
-    def __init__(self, compiled: CompiledRules, unit_matching: str = "large") -> None:
+    def __init__(self, compiled: CompiledRules, unit_matching: str = "none") -> None:
         """``unit_matching``: which unit-level rules are searched over each document's unit
         string (:data:`UNIT_ROUTES`); "none" searches every rule over characters."""
         if unit_matching not in UNIT_ROUTES:

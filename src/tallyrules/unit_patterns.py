@@ -178,7 +178,11 @@ class UnitPatternEmitter(PatternEmitter):
 
 
 class UnitShadow(EncodedText):
-    """A document's unit string, whose byte offsets map to the document's characters."""
+    """A document's unit string, whose byte offsets map to the document's characters.
+
+    What the search loop reads of an :class:`EncodedText` is its bytes and :meth:`char_offset`;
+    the other conversions of the base class do not apply to a unit string.
+    """
 
     __slots__ = ("units", "_chunk_bytes")
 
