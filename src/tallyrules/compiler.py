@@ -295,6 +295,7 @@ class _Compilation:
             if isinstance(inlined, NotUnitLevel):
                 raise NotUnitLevel(f"@{name}: {inlined}")
             return inlined
+
         def masked(name: str, at: ast.Location) -> bool:
             return self.resolution.reference(unit, name, at).mask is not None
 

@@ -156,9 +156,10 @@ def _non_overlapping(entries: Iterable[Entry], length: int) -> list[Entry]:
     return kept
 
 
-#: Which unit-level rules are searched over units (docs/matching-core.md, *Step 2c*): "large", those
-#: whose character program is large (:data:`tallyrules.unit_matching.LARGE_PROGRAM`); "all"; "none".
-UNIT_ROUTES = ("large", "all", "none")
+#: Which unit-level rules are searched over units (docs/matching-core.md, *Step 2c*): "none" (the
+#: reference); "large", those whose character program is large and that read no mask
+#: (:data:`tallyrules.unit_matching.LARGE_PROGRAM`); "all".
+UNIT_ROUTES = ("none", "large", "all")
 
 
 class Matcher:
