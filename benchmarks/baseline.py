@@ -41,9 +41,9 @@ def load_texts(path: Path) -> list[str]:
         return [json.loads(line)["text"] for line in stream if line.strip()]
 
 
-def corpus_run(description: str, repeat: int) -> tuple[argparse.Namespace, list[str]] | None:
-    """Parse ``--corpus``, ``--repeat`` and ``--json``, and read the corpus's texts; None (having
-    said so) when the corpus is not there."""
+def corpus_run(description: str, repeat: int) -> tuple[argparse.Namespace, list[str], float] | None:
+    """Parse ``--corpus``, ``--repeat`` and ``--json``, and read the corpus's texts, with their
+    size in MB of UTF-8; None (having said so) when the corpus is not there."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--repeat", type=int, default=repeat)
@@ -52,4 +52,5 @@ def corpus_run(description: str, repeat: int) -> tuple[argparse.Namespace, list[
     if not args.corpus.exists():
         print(f"no corpus at {args.corpus}: nothing to measure")
         return None
-    return args, load_texts(args.corpus)
+    texts = load_texts(args.corpus)
+    return args, texts, sum(len(text.encode("utf-8")) for text in texts) / 1e6

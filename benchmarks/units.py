@@ -56,8 +56,7 @@ def main() -> int:
     run = corpus_run(__doc__ or "", repeat=3)
     if run is None:
         return 0
-    args, texts = run
-    megabytes = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    args, texts, megabytes = run
     load_before = os.getloadavg()
     baseline = best_of(args.repeat, lambda: re_number_pass(texts))
 
@@ -88,7 +87,7 @@ def main() -> int:
 
     report = {
         "corpus": str(args.corpus), "documents": len(texts), "megabytes": round(megabytes, 3), "units": units,
-        "unit_types": classifier.cached_types, "unit_codes": len(classifier.codes_with(0)),
+        "unit_types": classifier.cached_types, "unit_codes": classifier.generation,
         "load_average": [round(x, 2) for x in (*load_before, *load_after)],
         "re_number_pass": {"seconds": baseline, "mb_per_s": megabytes / baseline},
         "unit_string": {"cold": {"seconds": cold, "times_re_pass": cold / baseline},

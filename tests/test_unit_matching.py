@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from tallyrules import Engine
 from tallyrules.regex import EncodedText
 from tallyrules.tokenizer import code_point
-from tallyrules.unit_matching import LARGE_PROGRAM, SetMembers
+from tallyrules.unit_matching import LARGE_PROGRAM
 from tallyrules.unit_patterns import UnitShadow
-from tallyrules.units import FEATURE, UnitClassifier, Vocabulary, split_units
+from tallyrules.units import FEATURE, SetMembers, UnitClassifier, Vocabulary, split_units
 
 from .conftest import generated_texts
 

@@ -18,7 +18,6 @@ rule without masks), so everything downstream (``where``, results, conflicts) is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -26,14 +25,13 @@ import attrs
 
 from .matcher import kept_matches
 from .regex import ByteSpans, EncodedText, RuleRegex, capture_groups
-from .tokenizer import code_index, code_point
+from .tokenizer import code_index
 from .unit_patterns import UnitShadow
-from .units import UnitClassifier, UnitSet, Vocabulary, VocabularyKey
+from .units import SetMembers, UnitClassifier, UnitSet, Vocabulary, VocabularyKey, set_indices
 
 if TYPE_CHECKING:
     from .compiler import CompiledRule
 
-_PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 #: With ``route="large"``, a rule is searched over units when its character program has at least
 #: this many RE2 instructions and it reads no mask.  Why: the unit string shrinks what makes a
 #: program large (the gap between words, lexicon tries), and a large program's searches ran
@@ -42,71 +40,6 @@ _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 #: the unit string of its own shadow, a pass over the document that cost more than the search
 #: saved.  See docs/matching-core.md, *Step 2c* and *Step 3a*.
 LARGE_PROGRAM = 4000
-
-#: A character class that matches nothing: a set no code has been interned for yet.
-_NOTHING = r"[^\x00-\x{10ffff}]"
-
-
-class SetMembers:
-    """Which interned codes each set of units holds, kept up to date as codes are interned.
-
-    Each new code is tested once against the alternatives that can hold it: those naming one of
-    its words, and those that take any word (indexed so, a code costs a few dozen tests, not
-    one per set).
-    """
-
-    def __init__(self, sets: Sequence[UnitSet]) -> None:
-        self.sets = sets
-        self.members: list[list[int]] = [[] for _ in sets]  # code indices, ascending
-        self.gained_at: list[int] = [-1] * len(sets)  # the newest code index each set holds
-        self.seen = 0  # codes tested so far
-        self._by_word: dict[int, list[tuple[int, int, int, frozenset[int]]]] = {}
-        self._any_word: list[tuple[int, int, int, frozenset[int]]] = []
-        for index, units in enumerate(sets):
-            for required, excluded, word, not_words in units:
-                alternative = (index, required, excluded, not_words)
-                if word:
-                    self._by_word.setdefault(word, []).append(alternative)
-                else:
-                    self._any_word.append(alternative)
-        self._classes: dict[int, tuple[int, str]] = {}  # set -> (members counted, its class)
-
-    def update(self, classifier: UnitClassifier) -> None:
-        """Test the codes ``classifier`` has interned since the last update."""
-        for index in range(self.seen, classifier.generation):
-            features, words = classifier.kind_of(index)
-            candidates: Iterable[tuple[int, int, int, frozenset[int]]] = self._any_word
-            if words:
-                candidates = [*self._any_word, *(a for word in words for a in self._by_word.get(word, ()))]
-            for set_index, required, excluded, not_words in candidates:
-                if (features & required == required and not features & excluded and not words & not_words
-                        and self.gained_at[set_index] != index):
-                    self.members[set_index].append(index)
-                    self.gained_at[set_index] = index
-        self.seen = classifier.generation
-
-    def code_class(self, set_index: int) -> str:
-        """An RE2 character class of the codes the set holds (runs written as ranges)."""
-        members = self.members[set_index]
-        cached = self._classes.get(set_index)
-        if cached is not None and cached[0] == len(members):
-            return cached[1]
-        if not members:
-            found = _NOTHING
-        else:
-            points = [ord(code_point(index)) for index in members]
-            ranges = []
-            first = previous = points[0]
-            for point in points[1:]:
-                if point != previous + 1:
-                    ranges.append((first, previous))
-                    first = point
-                previous = point
-            ranges.append((first, previous))
-            found = "[" + "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
-        self._classes[set_index] = (len(members), found)
-        return found
-
 
 @attrs.define
 class _Rendered:
@@ -140,7 +73,7 @@ class UnitSearch:
         self._rules: dict[int, tuple[str, tuple[int, ...], RuleRegex]] = {}
         for rule in rules:
             if rule.unit_template is not None:
-                used = tuple(sorted({int(index) for index in _PLACEHOLDER.findall(rule.unit_template)}))
+                used = set_indices(rule.unit_template)
                 self._rules[rule.order] = (rule.unit_template, used, rule.search)
         # False: to be rendered; None: searched over characters
         self._rendered: dict[int, _Rendered | bool | None] = {}
@@ -198,12 +131,11 @@ class UnitSearch:
             return None
         if rendered is not False:
             assert isinstance(rendered, _Rendered)
-            gained = self.members.gained_at
             # exact if no set gained a code since, or if this document has none of the newer codes
-            if newest < rendered.generation or all(gained[index] < rendered.generation for index in used):
+            if newest < rendered.generation or all(self.members.newest(index) < rendered.generation
+                                                   for index in used):
                 return rendered.program
-        classes = {str(index): self.members.code_class(index) for index in used}
-        source = _PLACEHOLDER.sub(lambda found: classes[found.group(1)], template)
+        source = self.members.fill(template)
         self.renders += 1
         if capture_groups(source) != groups:
             self._rendered[order] = None  # cannot happen for a template of the unit emitter: keep to characters
@@ -213,4 +145,4 @@ class UnitSearch:
         return program
 
 
-__all__ = ["SetMembers", "UnitDocument", "UnitSearch"]
+__all__ = ["UnitDocument", "UnitSearch"]

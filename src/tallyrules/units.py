@@ -39,7 +39,7 @@ character regexes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
 
 import attrs
@@ -365,22 +365,6 @@ class UnitClassifier:
         """The word ids a code point of a unit string stands for."""
         return self._kinds[code_index(code)][1]
 
-    def codes_with(self, required: int, excluded: int = 0, word: int = 0,
-                   not_words: frozenset[int] = frozenset()) -> str:
-        """The codes interned so far with every feature of ``required``, none of ``excluded``,
-        (unless 0) the word ``word``, and none of the words ``not_words``."""
-        return "".join(code for (features, words), code in self._codes.items()
-                       if features & required == required and not features & excluded
-                       and (not word or word in words) and not words & not_words)
-
-    def code_class(self, units: UnitSet) -> str:
-        """An RE2 character class of the codes interned so far in ``units`` (one that matches
-        nothing when there is none)."""
-        codes = {code for alternative in units for code in self.codes_with(*alternative)}
-        if not codes:
-            return r"[^\x00-\x{10ffff}]"
-        return "[" + "".join(f"\\x{{{ord(code):x}}}" for code in sorted(codes)) + "]"
-
     def document(self, text: str) -> UnitText:
         """Split ``text`` into units and build its unit string (a chunk type is classified once)."""
         texts, chunk_starts, _ends, separators = split_with(_CHUNK_SPLITTER, text)
@@ -425,19 +409,91 @@ class UnitPattern:
         self.sets = sets
 
     def render(self, classifier: UnitClassifier) -> str:
-        """The RE2 pattern over the unit strings of ``classifier``."""
-        classes: dict[str, str] = {}
-
-        def code_class(found: re.Match[str]) -> str:
-            index = found.group(1)
-            if index not in classes:
-                classes[index] = classifier.code_class(self.sets[int(index)])
-            return classes[index]
-
-        return _PLACEHOLDER.sub(code_class, self.template)
+        """The RE2 pattern over the unit strings of ``classifier`` (the codes interned so far)."""
+        members = SetMembers(self.sets)
+        members.update(classifier)
+        return members.fill(self.template)
 
 
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
+
+
+def set_indices(template: str) -> tuple[int, ...]:
+    """The sets a template refers to, each once, ascending."""
+    return tuple(sorted({int(index) for index in _PLACEHOLDER.findall(template)}))
+
+
+#: A character class that matches nothing: a set no code has been interned for yet.
+_NOTHING = r"[^\x00-\x{10ffff}]"
+
+
+class SetMembers:
+    """Which interned codes each set of units holds, kept up to date as codes are interned.
+
+    Each new code is tested once against the alternatives that can hold it: those naming one of
+    its words, and those that take any word (indexed so, a code costs a few dozen tests, not
+    one per set).
+    """
+
+    def __init__(self, sets: Sequence[UnitSet]) -> None:
+        self.sets = sets
+        self.members: list[list[int]] = [[] for _ in sets]  # code indices, ascending
+        self.seen = 0  # codes tested so far
+        self._by_word: dict[int, list[tuple[int, int, int, frozenset[int]]]] = {}
+        self._any_word: list[tuple[int, int, int, frozenset[int]]] = []
+        for index, units in enumerate(sets):
+            for required, excluded, word, not_words in units:
+                alternative = (index, required, excluded, not_words)
+                if word:
+                    self._by_word.setdefault(word, []).append(alternative)
+                else:
+                    self._any_word.append(alternative)
+        self._classes: dict[int, tuple[int, str]] = {}  # set -> (members counted, its class)
+
+    def newest(self, set_index: int) -> int:
+        """The index of the newest code the set holds (-1: none)."""
+        members = self.members[set_index]
+        return members[-1] if members else -1
+
+    def fill(self, template: str) -> str:
+        """``template`` with each placeholder replaced by the class of the codes its set holds."""
+        return _PLACEHOLDER.sub(lambda found: self.code_class(int(found.group(1))), template)
+
+    def update(self, classifier: UnitClassifier) -> None:
+        """Test the codes ``classifier`` has interned since the last update."""
+        for index in range(self.seen, classifier.generation):
+            features, words = classifier.kind_of(index)
+            candidates: Iterable[tuple[int, int, int, frozenset[int]]] = self._any_word
+            if words:
+                candidates = [*self._any_word, *(a for word in words for a in self._by_word.get(word, ()))]
+            for set_index, required, excluded, not_words in candidates:
+                members = self.members[set_index]
+                if (features & required == required and not features & excluded and not words & not_words
+                        and not (members and members[-1] == index)):  # several alternatives may hold it
+                    members.append(index)
+        self.seen = classifier.generation
+
+    def code_class(self, set_index: int) -> str:
+        """An RE2 character class of the codes the set holds (runs written as ranges)."""
+        members = self.members[set_index]
+        cached = self._classes.get(set_index)
+        if cached is not None and cached[0] == len(members):
+            return cached[1]
+        if not members:
+            found = _NOTHING
+        else:
+            points = [ord(code_point(index)) for index in members]
+            ranges = []
+            first = previous = points[0]
+            for point in points[1:]:
+                if point != previous + 1:
+                    ranges.append((first, previous))
+                    first = point
+                previous = point
+            ranges.append((first, previous))
+            found = "[" + "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
+        self._classes[set_index] = (len(members), found)
+        return found
 
 
 class UnitSets:
